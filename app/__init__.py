@@ -1,0 +1,1 @@
+"""Claude Code Agent: the web API (FastAPI) and the services the workers share."""

@@ -1,0 +1,101 @@
+"""One Settings object, read from the environment and `.env`; every knob typed and described."""
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    MACHINE_ID: str = Field("local", description="Name of this deployment, shown in /api/status.")
+    MAX_CONCURRENT_TASKS: int = Field(5, ge=1, le=256, description="CLI runs per worker at once.")
+    TASK_TIMEOUT_SECONDS: float = Field(3600, gt=0, description="A run longer than this is stopped.")
+    STOP_GRACE_SECONDS: float = Field(
+        1.0, ge=0, le=60, description="Time between SIGTERM and SIGKILL when a run is stopped."
+    )
+    HEARTBEAT_SECONDS: float = Field(5, gt=0, description="How often a running task beats.")
+    HEARTBEAT_TIMEOUT_SECONDS: float = Field(
+        60, gt=0, description="A RUNNING task silent this long is failed by the sweeper."
+    )
+    SWEEP_INTERVAL_SECONDS: float = Field(10, gt=0, description="How often the sweeper runs.")
+    REQUEUE_AFTER_SECONDS: float = Field(
+        30, gt=0, description="A QUEUED task whose message is gone this long is sent again."
+    )
+    REDIS_URL: str = Field("redis://127.0.0.1:6379/0", description="Celery broker and stream bus.")
+    DATABASE_URL: str = Field(
+        f"sqlite:///{ROOT_DIR / 'data' / 'db' / 'agent.db'}", description="SQLAlchemy URL."
+    )
+    LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    LOG_JSON: bool = Field(False, description="One JSON object per log line.")
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed to call the API."
+    )
+    API_HOST: str = "127.0.0.1"
+    API_PORT: int = Field(8000, ge=1, le=65535)
+    API_TOKEN: SecretStr | None = Field(None, description="Bearer token for /api and /ws.")
+    AUTH_DISABLED: bool = Field(False, description="Turn authentication off (local use only).")
+    MAX_BODY_BYTES: int = Field(1_000_000, gt=0, description="Largest request body accepted.")
+    CLAUDE_CLI_PATH: str = Field(
+        str(ROOT_DIR / "node_modules" / ".bin" / "claude"), description="The claude executable."
+    )
+    CLI_PERMISSION_MODE: str = Field(
+        "acceptEdits", description="--permission-mode for every run (bypassPermissions needs non-root)."
+    )
+    CLI_ALLOWED_TOOLS: str = Field(
+        "Bash,Read,Write,Edit,Glob,Grep,Task,TodoWrite",
+        description="--allowedTools for every run: tools that run without asking.",
+    )
+    CLI_HOME: str = Field(
+        str(ROOT_DIR / "data" / "home"), description="Private HOME of the CLI (it writes ~/.claude)."
+    )
+    AGENTS_DIR: str = Field(str(ROOT_DIR / "agents_brain"), description="The CLI's working directory.")
+    DEFAULT_AGENT: str = Field("", description="Agent used when a task names none ('' = the CLI's own).")
+    ANTHROPIC_BASE_URL: str | None = Field(None, description="Model endpoint passed to the CLI.")
+    ANTHROPIC_API_KEY: SecretStr | None = Field(None, description="Model API key passed to the CLI.")
+    CLAUDE_CODE_OAUTH_TOKEN: SecretStr | None = Field(None, description="Subscription token for the CLI.")
+    CELERY_QUEUE: str = Field("ccagent", description="Celery queue the tasks travel on.")
+
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("REDIS_URL")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @model_validator(mode="after")
+    def _token_required(self) -> "Settings":
+        if not self.AUTH_DISABLED and not (self.API_TOKEN and self.API_TOKEN.get_secret_value()):
+            raise ValueError("API_TOKEN must be set (or AUTH_DISABLED=true for local use only)")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.DATABASE_URL.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Build Settings, turning a validation error into one readable line per bad setting."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+        )
+        raise SystemExit(f"Invalid configuration: {problems}") from None
+
+
+settings = load_settings()

@@ -1,0 +1,70 @@
+"""The FastAPI app: routers, middleware, and what runs beside the requests (hub, sweeper)."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from app.auth import Authenticated
+from app.config import settings
+from app.errors import install_error_handlers
+from app.logging import setup_logging
+from app.redis_client import new_async_redis
+from app.streams.hub import StreamHub
+from app.streams.routes import router as stream_router
+from app.system.routes import router as system_router
+from app.tasks.routes import router as tasks_router
+from app.tasks.sweeper import sweep_forever
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    setup_logging()
+    app.state.redis = new_async_redis()
+    app.state.hub = StreamHub()
+    app.state.hub.start()
+    sweeper = asyncio.create_task(sweep_forever(), name="sweeper")
+    yield
+    sweeper.cancel()
+    await app.state.hub.close()
+    await app.state.redis.aclose()
+
+
+async def limit_body_size(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    length = request.headers.get("content-length")
+    if length and (not length.isdigit() or int(length) > settings.MAX_BODY_BYTES):
+        return JSONResponse(
+            {"detail": f"Request body too large: the limit is {settings.MAX_BODY_BYTES} bytes"},
+            status_code=413,
+        )
+    return await call_next(request)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Claude Code Agent",
+        description="Runs the Claude Code CLI as on-demand workers; watch every line live.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.middleware("http")(limit_body_size)
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["*"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
+    app.include_router(system_router)
+    app.include_router(tasks_router, dependencies=[Authenticated])
+    app.include_router(stream_router)
+    return app
+
+
+app = create_app()

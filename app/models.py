@@ -1,0 +1,6 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from app.sessions.models import Session
+from app.tasks.models import Task, TaskChunk
+
+__all__ = ["Session", "Task", "TaskChunk"]

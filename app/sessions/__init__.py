@@ -1,0 +1,1 @@
+"""Sessions: a user's running totals of tasks and cost."""

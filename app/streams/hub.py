@@ -1,0 +1,97 @@
+"""One Redis subscription per channel per API process, fanned out to every local listener.
+
+A thousand browsers watching one task cost one Redis subscription. When Redis goes away the
+hub reconnects, subscribes again, and tells every listener to fill the gap from the buffer.
+"""
+
+import asyncio
+from collections import defaultdict
+
+from loguru import logger
+from redis.asyncio.client import PubSub
+
+from app.redis_client import new_async_redis
+
+RECONNECTED = "__reconnected__"  # put on every queue after a reconnect: events may be missing
+RECONNECT_DELAY_SECONDS = 0.5
+
+
+class StreamHub:
+    def __init__(self) -> None:
+        self._listeners: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+        self._redis = new_async_redis()
+        self._pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
+        self._has_channels = asyncio.Event()
+        self._reader: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._reader = asyncio.create_task(self._read_forever(), name="stream-hub")
+
+    async def close(self) -> None:
+        if self._reader:
+            self._reader.cancel()
+        await self._pubsub.aclose()
+        await self._redis.aclose()
+
+    async def subscribe(self, channel: str, queue: asyncio.Queue[str]) -> None:
+        listeners = self._listeners[channel]
+        listeners.add(queue)
+        if len(listeners) == 1:
+            try:
+                await self._pubsub.subscribe(channel)
+            except Exception as error:  # the reader resubscribes once Redis is back
+                logger.warning("subscribe to {} deferred: {}", channel, error)
+        self._has_channels.set()
+
+    async def unsubscribe(self, channel: str, queue: asyncio.Queue[str]) -> None:
+        listeners = self._listeners.get(channel)
+        if listeners is None:
+            return
+        listeners.discard(queue)
+        if not listeners:
+            del self._listeners[channel]
+            try:
+                await self._pubsub.unsubscribe(channel)
+            except Exception as error:
+                logger.debug("unsubscribe from {} failed: {}", channel, error)
+
+    @property
+    def listener_count(self) -> int:
+        return sum(len(queues) for queues in self._listeners.values())
+
+    async def _read_forever(self) -> None:
+        while True:
+            await self._has_channels.wait()
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                logger.warning("stream hub lost Redis: {}; reconnecting", error)
+                await self._reconnect()
+                continue
+            if message is None:
+                if not self._listeners:
+                    self._has_channels.clear()
+                continue
+            channel = message["channel"].decode()
+            data = message["data"]
+            raw = data.decode() if isinstance(data, bytes) else str(data)
+            for queue in self._listeners.get(channel, ()):
+                queue.put_nowait(raw)
+
+    async def _reconnect(self) -> None:
+        while True:
+            await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+            try:
+                await self._pubsub.aclose()
+                self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                if self._listeners:
+                    await self._pubsub.subscribe(*self._listeners)
+                break
+            except Exception as error:
+                logger.debug("stream hub reconnect failed: {}", error)
+        logger.info("stream hub reconnected to Redis")
+        for queues in self._listeners.values():
+            for queue in queues:
+                queue.put_nowait(RECONNECTED)

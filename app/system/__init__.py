@@ -1,0 +1,1 @@
+"""The system as a whole: health, status, and the workers' presence."""

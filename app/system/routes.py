@@ -1,0 +1,78 @@
+"""GET /api/status and GET /api/health."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlmodel import Session, func, select
+
+from app.auth import require_token
+from app.config import settings
+from app.db import engine
+from app.deps import SessionDep
+from app.redis_client import sync_redis
+from app.system.presence import live_workers
+from app.tasks.models import Task, TaskStatus
+
+router = APIRouter(prefix="/api", tags=["system"])
+
+
+class Status(BaseModel):
+    machine_id: str
+    queue_length: int | None
+    active_tasks: int
+    workers: list[dict[str, Any]]
+    tasks_by_status: dict[str, int]
+    total_cost_usd: float
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    redis: str
+    workers: int
+
+
+@router.get("/status", response_model=Status, dependencies=[Depends(require_token)])
+def get_status(db: SessionDep) -> Status:
+    counts = dict(db.exec(select(Task.status, func.count()).group_by(Task.status)).all())
+    total_cost = db.exec(select(func.coalesce(func.sum(Task.cost_usd), 0.0))).one()
+    try:
+        redis = sync_redis()
+        queue_length: int | None = int(redis.llen(settings.CELERY_QUEUE))
+        workers = live_workers(redis)
+    except Exception:
+        queue_length, workers = None, []
+    return Status(
+        machine_id=settings.MACHINE_ID,
+        queue_length=queue_length,
+        active_tasks=counts.get(TaskStatus.RUNNING, 0),
+        workers=workers,
+        tasks_by_status={str(s.value): counts.get(s, 0) for s in TaskStatus},
+        total_cost_usd=float(total_cost),
+    )
+
+
+@router.get("/health", response_model=Health, responses={503: {"model": Health}})
+def get_health() -> Any:
+    """Open to load balancers: says only whether the parts answer. 503 when one does not."""
+    database = redis_state = "ok"
+    workers = 0
+    try:
+        with Session(engine) as db:
+            db.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except Exception as error:
+        database = f"down: {type(error).__name__}"
+    try:
+        redis = sync_redis()
+        redis.ping()
+        workers = len(live_workers(redis))
+    except Exception as error:
+        redis_state = f"down: {type(error).__name__}"
+    healthy = database == "ok" and redis_state == "ok" and workers > 0
+    body = Health(
+        status="ok" if healthy else "unavailable", database=database, redis=redis_state, workers=workers
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)

@@ -1,0 +1,1 @@
+"""Tasks: one run of the Claude Code CLI, from QUEUED to a terminal state."""

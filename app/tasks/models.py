@@ -1,0 +1,91 @@
+"""The Task table, its output chunks, and the one place where status transitions are decided."""
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class TaskStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_STATUSES
+
+
+TERMINAL_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED})
+
+# The only legal moves. Terminal states have none: they never change.
+ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELLED, TaskStatus.FAILED}),
+    TaskStatus.RUNNING: frozenset(TERMINAL_STATUSES),
+    TaskStatus.COMPLETED: frozenset(),
+    TaskStatus.FAILED: frozenset(),
+    TaskStatus.CANCELLED: frozenset(),
+}
+
+
+def sources_for(target: TaskStatus) -> list[TaskStatus]:
+    """The statuses from which `target` may be reached (used as a conditional UPDATE's WHERE)."""
+    return [status for status, targets in ALLOWED_TRANSITIONS.items() if target in targets]
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_status_created", "status", "created_at"),
+        Index("ix_tasks_session_created", "session_id", "created_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    status: TaskStatus = Field(default=TaskStatus.QUEUED, max_length=16)
+    agent: str | None = Field(default=None, max_length=64)
+    model: str | None = Field(default=None, max_length=128)
+    prompt: str = Field(sa_column=Column(Text, nullable=False))
+    source: str = Field(default="api", max_length=32)
+    session_id: str = Field(max_length=64)
+    conversation_id: str | None = Field(default=None, max_length=32, index=True)
+    result: str | None = Field(default=None, sa_column=Column(Text))
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    cost_usd: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cache_creation_tokens: int | None = None
+    cache_read_tokens: int | None = None
+    num_turns: int | None = None
+    duration_ms: int | None = None
+    cli_session_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    dispatched_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    worker_id: str | None = Field(default=None, max_length=255)
+    heartbeat_at: datetime | None = None
+    stop_requested: bool = False
+
+
+class TaskChunk(SQLModel, table=True):
+    """One line the CLI printed, kept for good: the database holds the full output."""
+
+    __tablename__ = "task_chunks"
+    __table_args__ = (UniqueConstraint("task_id", "seq", name="uq_task_chunks_task_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str = Field(foreign_key="tasks.id", max_length=32, ondelete="CASCADE")
+    seq: int
+    line: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,0 +1,79 @@
+"""HTTP routes for tasks: parse, call the service, shape the answer."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from loguru import logger
+
+from app.deps import SessionDep
+from app.errors import ServiceUnavailable
+from app.redis_client import sync_redis
+from app.tasks import dispatch, service
+from app.tasks.models import TaskStatus
+from app.tasks.schemas import OutputChunk, StopResult, TaskCreate, TaskList, TaskOutput, TaskPublic
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+
+
+def ensure_redis_answers() -> None:
+    """Refuse new work at once when Redis is down, rather than record what cannot be sent."""
+    try:
+        sync_redis().ping()
+    except Exception as error:
+        raise ServiceUnavailable(f"Redis is unavailable ({error}); try again shortly") from None
+
+
+def submit(db: SessionDep, **fields: object) -> TaskPublic:
+    """Record the task, then send its message. A failed send is left to the sweeper."""
+    task = service.create_task(db, **fields)  # type: ignore[arg-type]
+    try:
+        service.announce_created(task)
+        dispatch.send([task.id])
+    except Exception as error:
+        logger.warning("task {} recorded but not sent yet ({}); the sweeper will send it", task.id, error)
+    return TaskPublic.model_validate(task)
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=TaskPublic)
+def create_task(body: TaskCreate, db: SessionDep) -> TaskPublic:
+    """Queue a prompt for the Claude Code CLI. Answers at once; follow it on /ws."""
+    ensure_redis_answers()
+    return submit(db, **body.model_dump())
+
+
+@router.get("", response_model=TaskList)
+def list_tasks(
+    db: SessionDep,
+    status_filter: Annotated[TaskStatus | None, Query(alias="status")] = None,
+    session_id: Annotated[str | None, Query(max_length=64)] = None,
+    source: Annotated[str | None, Query(max_length=32)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> TaskList:
+    items, total = service.list_tasks(
+        db, status=status_filter, session_id=session_id, source=source, limit=limit, offset=offset
+    )
+    return TaskList(
+        items=[TaskPublic.model_validate(t) for t in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/{task_id}", response_model=TaskPublic)
+def get_task(task_id: str, db: SessionDep) -> TaskPublic:
+    return TaskPublic.model_validate(service.get_task(db, task_id))
+
+
+@router.get("/{task_id}/output", response_model=TaskOutput)
+def get_output(task_id: str, db: SessionDep) -> TaskOutput:
+    """Every line the CLI printed, in order; kept after the task ends."""
+    task = service.get_task(db, task_id)
+    chunks = [OutputChunk(seq=c.seq, line=c.line) for c in service.read_chunks(db, task_id)]
+    return TaskOutput(task_id=task.id, status=task.status, chunks=chunks)
+
+
+@router.post("/{task_id}/stop", response_model=StopResult)
+def stop_task(task_id: str, db: SessionDep) -> StopResult:
+    """Cancel a queued task, or stop a running one and every process it started."""
+    task = service.request_stop(db, task_id)
+    detail = "cancelled" if task.status is TaskStatus.CANCELLED else "stop requested"
+    return StopResult(task_id=task.id, status=task.status, detail=detail)

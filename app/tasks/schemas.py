@@ -1,0 +1,84 @@
+"""API shapes for tasks."""
+
+import re
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.tasks.models import TaskStatus
+
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
+MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,127}$"
+SESSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+MAX_PROMPT_CHARS = 200_000
+
+
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, description="What to ask.")
+    agent: str | None = Field(None, pattern=NAME_PATTERN, description="Agent in the brain.")
+    model: str | None = Field(None, pattern=MODEL_PATTERN, description="Model alias or name.")
+    session_id: str | None = Field(
+        None, pattern=SESSION_PATTERN, description="Session to count this task in."
+    )
+
+    @field_validator("prompt")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("prompt must not be blank")
+        if re.search(r"[\x00]", value):
+            raise ValueError("prompt must not contain NUL characters")
+        return value
+
+
+class TaskPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    status: TaskStatus
+    agent: str | None
+    model: str | None
+    prompt: str
+    source: str
+    session_id: str
+    conversation_id: str | None
+    result: str | None
+    error: str | None
+    cost_usd: float | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cache_creation_tokens: int | None
+    cache_read_tokens: int | None
+    num_turns: int | None
+    duration_ms: int | None
+    cli_session_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    worker_id: str | None
+
+
+class TaskList(BaseModel):
+    items: list[TaskPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class OutputChunk(BaseModel):
+    seq: int
+    line: str
+
+
+class TaskOutput(BaseModel):
+    task_id: str
+    status: TaskStatus
+    chunks: list[OutputChunk]
+
+
+class StopResult(BaseModel):
+    task_id: str
+    status: TaskStatus
+    detail: str

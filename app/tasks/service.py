@@ -1,0 +1,221 @@
+"""Task operations shared by the API, the worker and the sweeper. Handlers hold no rules."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from loguru import logger
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from app.errors import Conflict, NotFound
+from app.redis_client import sync_redis
+from app.sessions.models import Session as AgentSession
+from app.streams import events
+from app.tasks.models import Task, TaskChunk, TaskStatus, sources_for, utcnow
+
+TERMINAL_EVENT = {
+    TaskStatus.COMPLETED: events.TASK_COMPLETED,
+    TaskStatus.FAILED: events.TASK_FAILED,
+    TaskStatus.CANCELLED: events.TASK_CANCELLED,
+}
+DEFAULT_SESSION_ID = "default"
+
+
+def get_task(db: Session, task_id: str) -> Task:
+    task = db.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"Task {task_id} not found")
+    return task
+
+
+def list_tasks(
+    db: Session,
+    *,
+    status: TaskStatus | None = None,
+    session_id: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[Sequence[Task], int]:
+    query = select(Task)
+    if status is not None:
+        query = query.where(Task.status == status)
+    if session_id is not None:
+        query = query.where(Task.session_id == session_id)
+    if source is not None:
+        query = query.where(Task.source == source)
+    total = db.exec(select(func.count()).select_from(query.subquery())).one()
+    page = query.order_by(col(Task.created_at).desc(), col(Task.id)).offset(offset).limit(limit)
+    return db.exec(page).all(), total
+
+
+def _ensure_session(db: Session, session_id: str) -> None:
+    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else pg_insert
+    db.execute(insert(AgentSession).values(id=session_id).on_conflict_do_nothing())
+    db.execute(
+        update(AgentSession)
+        .where(col(AgentSession.id) == session_id)
+        .values(task_count=AgentSession.task_count + 1, updated_at=utcnow())
+    )
+
+
+def create_task(
+    db: Session,
+    *,
+    prompt: str,
+    agent: str | None = None,
+    model: str | None = None,
+    session_id: str | None = None,
+    source: str = "api",
+    conversation_id: str | None = None,
+) -> Task:
+    """Record a QUEUED task and commit it. Sending its message is the caller's next step."""
+    task = Task(
+        prompt=prompt,
+        agent=agent,
+        model=model,
+        session_id=session_id or DEFAULT_SESSION_ID,
+        source=source,
+        conversation_id=conversation_id,
+        dispatched_at=utcnow(),
+    )
+    _ensure_session(db, task.session_id)
+    db.add(task)
+    db.commit()
+    return task
+
+
+def transition(db: Session, task_id: str, target: TaskStatus, **values: Any) -> bool:
+    """Move a task to `target` if the rules allow it from its current status. Atomic: a
+    conditional UPDATE, so two processes racing for the same task cannot both win."""
+    result = db.execute(
+        update(Task)
+        .where(col(Task.id) == task_id, col(Task.status).in_(sources_for(target)))
+        .values(status=target, **values)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def mark_dispatched(db: Session, task_ids: Sequence[str]) -> None:
+    db.execute(update(Task).where(col(Task.id).in_(task_ids)).values(dispatched_at=utcnow()))
+    db.commit()
+
+
+def claim(db: Session, task_id: str, worker_id: str) -> Task | None:
+    """QUEUED → RUNNING for this worker, or None when the task is not ours to run."""
+    now = utcnow()
+    claimed = transition(
+        db, task_id, TaskStatus.RUNNING, worker_id=worker_id, started_at=now, heartbeat_at=now
+    )
+    db.commit()
+    return db.get(Task, task_id) if claimed else None
+
+
+def beat(db: Session, task_id: str) -> None:
+    db.execute(
+        update(Task)
+        .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.RUNNING)
+        .values(heartbeat_at=utcnow())
+    )
+    db.commit()
+
+
+def save_chunks(db: Session, task_id: str, chunks: Sequence[tuple[int, str]]) -> None:
+    if chunks:
+        db.add_all(TaskChunk(task_id=task_id, seq=seq, line=line) for seq, line in chunks)
+        db.commit()
+
+
+def read_chunks(db: Session, task_id: str) -> Sequence[TaskChunk]:
+    query = select(TaskChunk).where(TaskChunk.task_id == task_id).order_by(col(TaskChunk.seq))
+    return db.exec(query).all()
+
+
+def last_chunk_seq(db: Session, task_id: str) -> int | None:
+    return db.exec(select(func.max(TaskChunk.seq)).where(TaskChunk.task_id == task_id)).one()
+
+
+def finish(db: Session, task: Task, status: TaskStatus, seq: int, **values: Any) -> bool:
+    """End a task in a terminal status, add its cost to its session, then announce it.
+    Returns False (and changes nothing) when the task had already ended."""
+    if not status.is_terminal:
+        raise ValueError(f"{status} is not a terminal status")
+    values.setdefault("finished_at", utcnow())
+    if not transition(db, task.id, status, **values):
+        db.rollback()
+        return False
+    db.execute(
+        update(AgentSession)
+        .where(col(AgentSession.id) == task.session_id)
+        .values(
+            total_cost_usd=AgentSession.total_cost_usd + (values.get("cost_usd") or 0.0),
+            total_input_tokens=AgentSession.total_input_tokens + (values.get("input_tokens") or 0),
+            total_output_tokens=AgentSession.total_output_tokens
+            + (values.get("output_tokens") or 0),
+            updated_at=utcnow(),
+        )
+    )
+    db.commit()
+    db.refresh(task)
+    announce_terminal(task, seq)
+    return True
+
+
+def announce_terminal(task: Task, seq: int) -> None:
+    event = events.encode_event(
+        TERMINAL_EVENT[task.status],
+        task.id,
+        seq,
+        status=task.status.value,
+        result=task.result,
+        error=task.error,
+        cost_usd=task.cost_usd,
+        input_tokens=task.input_tokens,
+        output_tokens=task.output_tokens,
+        num_turns=task.num_turns,
+    )
+    try:
+        events.publish_terminal(sync_redis(), task.id, task.session_id, event)
+    except Exception as error:  # the database already holds the truth
+        logger.warning("could not announce the end of task {}: {}", task.id, error)
+
+
+def announce_created(task: Task) -> None:
+    event = events.encode_event(
+        events.TASK_CREATED,
+        task.id,
+        events.SEQ_CREATED,
+        status=task.status.value,
+        prompt=task.prompt,
+        agent=task.agent,
+        session_id=task.session_id,
+    )
+    events.publish_events(sync_redis(), task.id, task.session_id, [event])
+
+
+def next_seq_after_crash(db: Session, task: Task) -> int:
+    """The seq for an event about a task whose worker is gone: one past the last one known."""
+    known = [events.SEQ_STARTED, last_chunk_seq(db, task.id) or 0]
+    try:
+        known.append(events.last_buffered_seq(sync_redis(), task.id) or 0)
+    except Exception:
+        pass
+    return max(known) + 1
+
+
+def request_stop(db: Session, task_id: str) -> Task:
+    """Cancel a QUEUED task at once; ask the worker of a RUNNING task to stop its processes."""
+    task = get_task(db, task_id)
+    if task.status is TaskStatus.QUEUED:
+        if finish(db, task, TaskStatus.CANCELLED, seq=events.SEQ_STARTED, error="Stopped by user"):
+            return task
+        db.refresh(task)
+    if task.status is TaskStatus.RUNNING:
+        db.execute(update(Task).where(col(Task.id) == task_id).values(stop_requested=True))
+        db.commit()
+        sync_redis().set(events.stop_key(task_id), "cancel", ex=timedelta(days=1))
+        return task
+    raise Conflict(f"Task {task_id} has already ended ({task.status.value}); nothing to stop")

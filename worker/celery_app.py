@@ -1,0 +1,35 @@
+"""The Celery app and its configuration, shared by the worker and by the API that sends tasks."""
+
+from celery import Celery
+
+from app.config import settings
+
+RUN_TASK = "worker.run_task"
+
+celery_app = Celery("ccagent", broker=settings.REDIS_URL, include=["worker.tasks"])
+celery_app.conf.update(
+    task_default_queue=settings.CELERY_QUEUE,
+    task_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    # A task's message is acknowledged only when the run is over, and given back if the
+    # worker process dies; the task body's conditional claim makes a redelivery a no-op.
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    # Prefork only: each pool process runs one task at a time and reaps what its run leaves.
+    worker_pool="prefork",
+    worker_concurrency=settings.MAX_CONCURRENT_TASKS,
+    # Our own watchdog stops a run at TASK_TIMEOUT_SECONDS; this is the backstop behind it.
+    task_time_limit=settings.TASK_TIMEOUT_SECONDS + 120,
+    broker_transport_options={
+        "visibility_timeout": settings.TASK_TIMEOUT_SECONDS + 600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    },
+    broker_connection_retry_on_startup=True,
+    worker_send_task_events=True,
+    task_send_sent_event=True,
+    worker_hijack_root_logger=False,
+    worker_redirect_stdouts=False,
+)

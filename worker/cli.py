@@ -1,0 +1,103 @@
+"""The CLI's command line and environment, and reading its `result` line."""
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from app.config import Settings
+from app.tasks.models import Task
+
+# The service's own secrets and plumbing never reach the CLI or the tools it runs.
+PRIVATE_ENV = {"API_TOKEN", "DATABASE_URL", "REDIS_URL", "CLAUDE_CLI_PATH", "AUTH_DISABLED"}
+
+
+def build_argv(settings: Settings, task: Task) -> list[str]:
+    argv = [
+        settings.CLAUDE_CLI_PATH,
+        "-p",
+        task.prompt,
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--include-partial-messages",
+        "--permission-mode",
+        settings.CLI_PERMISSION_MODE,
+    ]
+    if settings.CLI_ALLOWED_TOOLS:
+        argv += ["--allowedTools", settings.CLI_ALLOWED_TOOLS]
+    agent = task.agent or settings.DEFAULT_AGENT
+    if agent:
+        argv += ["--agent", agent]
+    if task.model:
+        argv += ["--model", task.model]
+    return argv
+
+
+def build_env(settings: Settings, home: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in PRIVATE_ENV}
+    env.update(
+        HOME=home,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
+        AGENT_API_URL=f"http://{settings.API_HOST}:{settings.API_PORT}",
+    )
+    if settings.API_TOKEN:
+        env["AGENT_API_TOKEN"] = settings.API_TOKEN.get_secret_value()
+    if settings.ANTHROPIC_BASE_URL:
+        env["ANTHROPIC_BASE_URL"] = settings.ANTHROPIC_BASE_URL
+    if settings.ANTHROPIC_API_KEY:
+        env["ANTHROPIC_API_KEY"] = settings.ANTHROPIC_API_KEY.get_secret_value()
+    if settings.CLAUDE_CODE_OAUTH_TOKEN:
+        env["CLAUDE_CODE_OAUTH_TOKEN"] = settings.CLAUDE_CODE_OAUTH_TOKEN.get_secret_value()
+    return env
+
+
+@dataclass
+class ResultLine:
+    """What the CLI's final `result` line reports, field names as on the Task."""
+
+    is_error: bool
+    text: str | None
+    cost_usd: float | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cache_creation_tokens: int | None
+    cache_read_tokens: int | None
+    num_turns: int | None
+    duration_ms: int | None
+    cli_session_id: str | None
+
+    @classmethod
+    def parse(cls, line: dict[str, Any]) -> "ResultLine":
+        usage = line.get("usage") or {}
+        subtype = str(line.get("subtype", ""))
+        text = line.get("result")
+        if not isinstance(text, str):
+            errors = line.get("errors")
+            text = "; ".join(map(str, errors)) if isinstance(errors, list) and errors else None
+        return cls(
+            is_error=bool(line.get("is_error")) or subtype != "success",
+            text=text if text is not None or subtype == "success" else _describe_subtype(subtype),
+            cost_usd=_number(line.get("total_cost_usd"), float),
+            input_tokens=_number(usage.get("input_tokens"), int),
+            output_tokens=_number(usage.get("output_tokens"), int),
+            cache_creation_tokens=_number(usage.get("cache_creation_input_tokens"), int),
+            cache_read_tokens=_number(usage.get("cache_read_input_tokens"), int),
+            num_turns=_number(line.get("num_turns"), int),
+            duration_ms=_number(line.get("duration_ms"), int),
+            cli_session_id=line.get("session_id") if isinstance(line.get("session_id"), str) else None,
+        )
+
+    def task_fields(self) -> dict[str, Any]:
+        fields = dict(self.__dict__)
+        del fields["is_error"], fields["text"]
+        return fields
+
+
+def _describe_subtype(subtype: str) -> str:
+    readable = re.sub(r"^error_", "", subtype).replace("_", " ")
+    return f"Claude Code stopped: {readable or 'unknown error'}"
+
+
+def _number(value: Any, kind: type) -> Any:
+    return kind(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

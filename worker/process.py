@@ -1,0 +1,129 @@
+"""Spawning the CLI in a session of its own, and the stop sequence that leaves nothing behind.
+
+The CLI runs each Bash tool in a session of its own, so a signal to the CLI's process group does
+not reach the tools. SIGTERM to the CLI makes it end its tools; SIGKILL leaves them orphaned.
+So: note every descendant, SIGTERM the CLI's group, wait a grace period, then SIGKILL the CLI's
+group and the group of every descendant. The worker process is a child subreaper, so orphans of
+a run are re-parented to it and stay findable and reapable.
+"""
+
+import ctypes
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+PR_SET_CHILD_SUBREAPER = 36
+SETPRIV = shutil.which("setpriv")
+
+
+def become_subreaper() -> None:
+    """Orphans of our children are re-parented to this process instead of init."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def spawn(
+    argv: Sequence[str], cwd: str, env: Mapping[str, str], stderr: IO[bytes]
+) -> subprocess.Popen[bytes]:
+    """Start argv in a new session; it gets SIGTERM when the spawning thread dies (pdeathsig)."""
+    prefix = [SETPRIV, "--pdeathsig", "TERM", "--"] if SETPRIV else []
+    return subprocess.Popen(
+        [*prefix, *argv],
+        cwd=cwd,
+        env=dict(env),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        start_new_session=True,
+        bufsize=0,
+    )
+
+
+def _children(pid: int) -> list[int]:
+    result: list[int] = []
+    for task_dir in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            result.extend(int(child) for child in (task_dir / "children").read_text().split())
+        except OSError:
+            continue
+    return result
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of pid, read from /proc."""
+    found: list[int] = []
+    stack = _children(pid)
+    while stack:
+        child = stack.pop()
+        found.append(child)
+        stack.extend(_children(child))
+    return found
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def _killpg(pgid: int, sig: signal.Signals) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _wait(proc: subprocess.Popen[bytes], seconds: float) -> bool:
+    try:
+        proc.wait(timeout=seconds)
+        return True
+    except subprocess.TimeoutExpired:
+        return False
+
+
+def stop_process_tree(proc: subprocess.Popen[bytes], grace_seconds: float) -> None:
+    """SIGTERM the CLI's group, wait, then SIGKILL it and every descendant's group."""
+    if proc.poll() is None:
+        groups = {g for g in map(_pgid, descendants(proc.pid)) if g is not None}
+        _killpg(proc.pid, signal.SIGTERM)
+        _wait(proc, grace_seconds)
+        groups |= {g for g in map(_pgid, descendants(proc.pid)) if g is not None}
+        for pgid in {proc.pid, *groups}:
+            _killpg(pgid, signal.SIGKILL)
+        _wait(proc, 5)
+    reap_orphans()
+
+
+def reap_orphans() -> None:
+    """Kill and reap whatever a finished run left behind (re-parented to us, the subreaper).
+
+    Each worker process runs one task at a time, so every child left is that run's leftover.
+    """
+    for _ in range(3):
+        leftovers = [pid for pid in descendants(os.getpid()) if pid != os.getpid()]
+        if not leftovers:
+            return
+        for pid in leftovers:
+            pgid = _pgid(pid)
+            if pgid is not None and pgid != os.getpgid(0):
+                _killpg(pgid, signal.SIGKILL)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 2
+        for pid in _children(os.getpid()):
+            while time.monotonic() < deadline:
+                try:
+                    done, _status = os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if done:
+                    break
+                time.sleep(0.01)

@@ -1,0 +1,194 @@
+"""One run of the CLI for one task: claim, spawn, relay every line, record, end cleanly."""
+
+import json
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+
+from app.config import settings
+from app.db import session_scope
+from app.redis_client import sync_redis
+from app.streams import events
+from app.tasks import service
+from app.tasks.models import Task, TaskStatus
+from worker import process
+from worker.cli import ResultLine, build_argv, build_env
+
+CHUNK_FLUSH_SECONDS = 0.5
+CHUNK_FLUSH_LINES = 500
+WATCH_TICK_SECONDS = 0.1
+STDERR_TAIL_BYTES = 2000
+
+STOP_REASONS = {
+    "cancel": (TaskStatus.CANCELLED, "Stopped by user"),
+    "shutdown": (TaskStatus.FAILED, "The worker shut down while the task was running"),
+}
+
+
+@dataclass
+class Watchdog:
+    """Beside the reading loop: beats, and stops the run on request, timeout or shutdown."""
+
+    task_id: str
+    proc: Any
+    reason: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        deadline = time.monotonic() + settings.TASK_TIMEOUT_SECONDS
+        next_beat = time.monotonic() + settings.HEARTBEAT_SECONDS
+        while not self.done.wait(WATCH_TICK_SECONDS):
+            try:
+                if time.monotonic() >= deadline:
+                    self.stop("timeout")
+                elif requested := sync_redis().get(events.stop_key(self.task_id)):
+                    self.stop(requested.decode())
+                if time.monotonic() >= next_beat:
+                    next_beat = time.monotonic() + settings.HEARTBEAT_SECONDS
+                    with session_scope() as db:
+                        service.beat(db, self.task_id)
+                        if service.get_task(db, self.task_id).stop_requested:
+                            self.stop("cancel")
+            except Exception as error:  # Redis or the database down: keep running, keep trying
+                logger.warning("watchdog of task {}: {}", self.task_id, error)
+
+    def stop(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+            logger.info("stopping task {}: {}", self.task_id, reason)
+            process.stop_process_tree(self.proc, settings.STOP_GRACE_SECONDS)
+
+
+class Relay:
+    """Numbers each line, publishes it at once, and saves it to the database in batches."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.seq = events.SEQ_STARTED
+        self.unsaved: list[tuple[int, str]] = []
+        self.last_flush = time.monotonic()
+        self.redis_failed = False
+
+    def publish(self, event: str) -> None:
+        try:
+            events.publish_events(sync_redis(), self.task.id, self.task.session_id, [event])
+            self.redis_failed = False
+        except Exception as error:
+            if not self.redis_failed:  # say it once per outage, not once per line
+                logger.warning("task {}: cannot publish output: {}", self.task.id, error)
+            self.redis_failed = True
+
+    def line(self, text: str) -> None:
+        self.seq += 1
+        self.unsaved.append((self.seq, text))
+        self.publish(events.encode_event(events.TASK_OUTPUT, self.task.id, self.seq, line=text))
+        if len(self.unsaved) >= CHUNK_FLUSH_LINES or (
+            time.monotonic() - self.last_flush >= CHUNK_FLUSH_SECONDS
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        if self.unsaved:
+            with session_scope() as db:
+                service.save_chunks(db, self.task.id, self.unsaved)
+            self.unsaved = []
+        self.last_flush = time.monotonic()
+
+
+def worker_home(slot: str) -> str:
+    home = Path(settings.CLI_HOME) / slot
+    home.mkdir(parents=True, exist_ok=True)
+    return str(home)
+
+
+def run_task(task_id: str, worker_id: str, home_slot: str) -> None:
+    """The body of the Celery task. A task that is not QUEUED is left alone (one run per task)."""
+    with session_scope() as db:
+        task = service.claim(db, task_id, worker_id)
+    if task is None:
+        logger.info("task {} is not queued any more; this delivery is a no-op", task_id)
+        return
+    relay = Relay(task)
+    relay.publish(
+        events.encode_event(events.TASK_STARTED, task.id, events.SEQ_STARTED, worker_id=worker_id)
+    )
+    try:
+        status, values = _run_cli(task, relay, worker_home(home_slot))
+    except Exception as error:
+        logger.exception("task {} failed in the worker", task_id)
+        status, values = TaskStatus.FAILED, {"error": f"Internal worker error: {error}"}
+    relay.flush()
+    with session_scope() as db:
+        service.finish(db, task, status, seq=relay.seq + 1, **values)
+    logger.info("task {} ended {}", task_id, status.value)
+
+
+def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str, Any]]:
+    if not os.access(settings.CLAUDE_CLI_PATH, os.X_OK):
+        return TaskStatus.FAILED, {
+            "error": f"Claude Code CLI not found or not executable at {settings.CLAUDE_CLI_PATH}"
+            " (install it with `just setup`, or set CLAUDE_CLI_PATH)"
+        }
+    if not Path(settings.AGENTS_DIR).is_dir():
+        return TaskStatus.FAILED, {"error": f"AGENTS_DIR {settings.AGENTS_DIR} does not exist"}
+    result: ResultLine | None = None
+    with tempfile.TemporaryFile() as stderr:
+        proc = process.spawn(
+            build_argv(settings, task), settings.AGENTS_DIR, build_env(settings, home), stderr
+        )
+        watchdog = Watchdog(task.id, proc)
+        watcher = threading.Thread(target=watchdog.run, name=f"watch-{task.id}", daemon=True)
+        watcher.start()
+        try:
+            assert proc.stdout is not None
+            for raw in iter(proc.stdout.readline, b""):
+                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+                relay.line(text)
+                if '"result"' in text[:100]:  # parse only the candidates: lines can be huge
+                    result = _parse_result(text) or result
+            exit_code = proc.wait()
+        finally:
+            watchdog.done.set()
+            watcher.join()
+            process.stop_process_tree(proc, settings.STOP_GRACE_SECONDS)
+        stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
+        stderr_tail = stderr.read().decode("utf-8", errors="replace").strip()
+    return _outcome(watchdog.reason, result, exit_code, stderr_tail)
+
+
+def _parse_result(text: str) -> ResultLine | None:
+    try:
+        line = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(line, dict) and line.get("type") == "result":
+        return ResultLine.parse(line)
+    return None
+
+
+def _outcome(
+    stop_reason: str | None, result: ResultLine | None, exit_code: int, stderr_tail: str
+) -> tuple[TaskStatus, dict[str, Any]]:
+    values: dict[str, Any] = result.task_fields() if result else {}
+    if stop_reason == "timeout":
+        limit = f"{settings.TASK_TIMEOUT_SECONDS:g}"
+        return TaskStatus.FAILED, {**values, "error": f"Timed out after {limit} s; the run was stopped"}
+    if stop_reason is not None:
+        status, message = STOP_REASONS.get(stop_reason, STOP_REASONS["cancel"])
+        return status, {**values, "error": message}
+    if result is not None and not result.is_error:
+        return TaskStatus.COMPLETED, {**values, "result": result.text}
+    if result is not None:
+        return TaskStatus.FAILED, {**values, "error": result.text or "Claude Code reported an error"}
+    detail = f": {stderr_tail}" if stderr_tail else ""
+    if exit_code != 0:
+        return TaskStatus.FAILED, {
+            "error": f"Claude Code CLI exited with code {exit_code} before reporting a result{detail}"
+        }
+    return TaskStatus.FAILED, {"error": f"Claude Code CLI ended without a result line{detail}"}

@@ -1,0 +1,66 @@
+"""Celery tasks and worker signals. The task body is `worker.run.run_task`."""
+
+import os
+import threading
+from typing import Any
+
+from billiard.process import current_process
+from celery import Task as CeleryTask
+from celery.signals import worker_process_init, worker_ready, worker_shutting_down
+from loguru import logger
+from sqlmodel import col, select
+
+from app.db import engine, session_scope
+from app.logging import setup_logging
+from app.redis_client import sync_redis
+from app.streams import events
+from app.system.presence import announce_forever
+from app.tasks.models import Task, TaskStatus
+from worker import process, run
+from worker.celery_app import RUN_TASK, celery_app
+
+
+@celery_app.task(name=RUN_TASK, bind=True)
+def run_task(self: CeleryTask, task_id: str) -> None:
+    node = self.request.hostname or "worker"
+    slot = f"{node}-{getattr(current_process(), 'index', os.getpid())}"
+    run.run_task(task_id, worker_id=f"{node}:{os.getpid()}", home_slot=slot)
+
+
+@worker_process_init.connect
+def _init_pool_process(**_: Any) -> None:
+    setup_logging()
+    # Connections opened before the fork belong to the parent; this process opens its own.
+    engine.dispose(close=False)
+    sync_redis.cache_clear()
+    process.become_subreaper()
+
+
+_presence_stop = threading.Event()
+
+
+@worker_ready.connect
+def _announce_presence(sender: Any = None, **_: Any) -> None:
+    hostname = getattr(sender, "hostname", None) or "worker"
+    threading.Thread(
+        target=announce_forever, args=(sync_redis(), hostname, _presence_stop), daemon=True
+    ).start()
+
+
+@worker_shutting_down.connect
+def _stop_running_tasks(sender: str | None = None, **_: Any) -> None:
+    """Ask this worker's runs to stop, so shutdown ends every CLI and tool it started."""
+    _presence_stop.set()
+    try:
+        with session_scope() as db:
+            running = db.exec(
+                select(Task.id).where(
+                    Task.status == TaskStatus.RUNNING, col(Task.worker_id).startswith(f"{sender}:")
+                )
+            ).all()
+        for task_id in running:
+            sync_redis().set(events.stop_key(task_id), "shutdown", ex=3600)
+        if running:
+            logger.info("worker {} shutting down: stopping {} running task(s)", sender, len(running))
+    except Exception as error:
+        logger.warning("could not stop running tasks at shutdown: {}", error)
