@@ -33,11 +33,15 @@ def require_token(
         )
     if not token_is_valid(credentials.credentials):
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "Invalid bearer token", headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED,
+            "Invalid bearer token",
+            headers={"WWW-Authenticate": "Bearer"},
         )
 
 
-def websocket_token(websocket: WebSocket, token: Annotated[str | None, Query()] = None) -> str | None:
+def websocket_token(
+    websocket: WebSocket, token: Annotated[str | None, Query()] = None
+) -> str | None:
     """The WebSocket's token: the Authorization header, or ?token= (browsers cannot set headers)."""
     header = websocket.headers.get("authorization", "")
     if header.lower().startswith("bearer "):

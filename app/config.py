@@ -14,7 +14,9 @@ class Settings(BaseSettings):
 
     MACHINE_ID: str = Field("local", description="Name of this deployment, shown in /api/status.")
     MAX_CONCURRENT_TASKS: int = Field(5, ge=1, le=256, description="CLI runs per worker at once.")
-    TASK_TIMEOUT_SECONDS: float = Field(3600, gt=0, description="A run longer than this is stopped.")
+    TASK_TIMEOUT_SECONDS: float = Field(
+        3600, gt=0, description="A run longer than this is stopped."
+    )
     STOP_GRACE_SECONDS: float = Field(
         1.0, ge=0, le=60, description="Time between SIGTERM and SIGKILL when a run is stopped."
     )
@@ -44,20 +46,33 @@ class Settings(BaseSettings):
         str(ROOT_DIR / "node_modules" / ".bin" / "claude"), description="The claude executable."
     )
     CLI_PERMISSION_MODE: str = Field(
-        "acceptEdits", description="--permission-mode for every run (bypassPermissions needs non-root)."
+        "acceptEdits",
+        description="--permission-mode for every run (bypassPermissions needs non-root).",
     )
     CLI_ALLOWED_TOOLS: str = Field(
         "Bash,Read,Write,Edit,Glob,Grep,Task,TodoWrite",
         description="--allowedTools for every run: tools that run without asking.",
     )
-    CLI_HOME: str = Field(
-        str(ROOT_DIR / "data" / "home"), description="Private HOME of the CLI (it writes ~/.claude)."
+    CLI_MAX_RETRIES: int | None = Field(
+        None, ge=0, le=50, description="CLAUDE_CODE_MAX_RETRIES for the CLI (unset: its default)."
     )
-    AGENTS_DIR: str = Field(str(ROOT_DIR / "agents_brain"), description="The CLI's working directory.")
-    DEFAULT_AGENT: str = Field("", description="Agent used when a task names none ('' = the CLI's own).")
+    CLI_HOME: str = Field(
+        str(ROOT_DIR / "data" / "home"),
+        description="Private HOME of the CLI (it writes ~/.claude).",
+    )
+    AGENTS_DIR: str = Field(
+        str(ROOT_DIR / "agents_brain"), description="The CLI's working directory."
+    )
+    DEFAULT_AGENT: str = Field(
+        "", description="Agent used when a task names none ('' = the CLI's own)."
+    )
     ANTHROPIC_BASE_URL: str | None = Field(None, description="Model endpoint passed to the CLI.")
-    ANTHROPIC_API_KEY: SecretStr | None = Field(None, description="Model API key passed to the CLI.")
-    CLAUDE_CODE_OAUTH_TOKEN: SecretStr | None = Field(None, description="Subscription token for the CLI.")
+    ANTHROPIC_API_KEY: SecretStr | None = Field(
+        None, description="Model API key passed to the CLI."
+    )
+    CLAUDE_CODE_OAUTH_TOKEN: SecretStr | None = Field(
+        None, description="Subscription token for the CLI."
+    )
     CELERY_QUEUE: str = Field("ccagent", description="Celery queue the tasks travel on.")
 
     @field_validator("CORS_ORIGINS", mode="before")
@@ -93,7 +108,8 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in error.errors()
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+            for e in error.errors()
         )
         raise SystemExit(f"Invalid configuration: {problems}") from None
 

@@ -9,15 +9,33 @@ import uuid
 
 prompt = sys.argv[sys.argv.index("-p") + 1] if "-p" in sys.argv else ""
 session = str(uuid.uuid4())
-usage = {"input_tokens": 10, "output_tokens": 5, "cache_creation_input_tokens": 0,
-         "cache_read_input_tokens": 0}
+usage = {
+    "input_tokens": 10,
+    "output_tokens": 5,
+    "cache_creation_input_tokens": 0,
+    "cache_read_input_tokens": 0,
+}
 lines = [
     {"type": "system", "subtype": "init", "session_id": session, "tools": [], "model": "instant"},
-    {"type": "assistant", "session_id": session,
-     "message": {"role": "assistant", "content": [{"type": "text", "text": f"ok: {prompt[:80]}"}],
-                 "usage": usage}},
-    {"type": "result", "subtype": "success", "is_error": False, "result": f"ok: {prompt[:80]}",
-     "total_cost_usd": 0.0001, "usage": usage, "num_turns": 1, "duration_ms": 1,
-     "session_id": session},
+    {
+        "type": "assistant",
+        "session_id": session,
+        "message": {
+            "role": "assistant",
+            "content": [{"type": "text", "text": f"ok: {prompt[:80]}"}],
+            "usage": usage,
+        },
+    },
+    {
+        "type": "result",
+        "subtype": "success",
+        "is_error": False,
+        "result": f"ok: {prompt[:80]}",
+        "total_cost_usd": 0.0001,
+        "usage": usage,
+        "num_turns": 1,
+        "duration_ms": 1,
+        "session_id": session,
+    },
 ]
 sys.stdout.write("".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines))

@@ -4,15 +4,17 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from app.db import build_engine
 from app.config import settings
+from app.db import build_engine
 
 target_metadata = SQLModel.metadata
 
 
 def run_migrations_offline() -> None:
     context.configure(
-        url=settings.DATABASE_URL, target_metadata=target_metadata, literal_binds=True,
+        url=settings.DATABASE_URL,
+        target_metadata=target_metadata,
+        literal_binds=True,
         render_as_batch=True,
     )
     with context.begin_transaction():
@@ -23,7 +25,9 @@ def run_migrations_online() -> None:
     url = context.config.attributes.get("database_url") or settings.DATABASE_URL
     engine = build_engine(url)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

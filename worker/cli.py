@@ -41,6 +41,8 @@ def build_env(settings: Settings, home: str) -> dict[str, str]:
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
         AGENT_API_URL=f"http://{settings.API_HOST}:{settings.API_PORT}",
     )
+    if settings.CLI_MAX_RETRIES is not None:
+        env["CLAUDE_CODE_MAX_RETRIES"] = str(settings.CLI_MAX_RETRIES)
     if settings.API_TOKEN:
         env["AGENT_API_TOKEN"] = settings.API_TOKEN.get_secret_value()
     if settings.ANTHROPIC_BASE_URL:
@@ -85,7 +87,9 @@ class ResultLine:
             cache_read_tokens=_number(usage.get("cache_read_input_tokens"), int),
             num_turns=_number(line.get("num_turns"), int),
             duration_ms=_number(line.get("duration_ms"), int),
-            cli_session_id=line.get("session_id") if isinstance(line.get("session_id"), str) else None,
+            cli_session_id=line.get("session_id")
+            if isinstance(line.get("session_id"), str)
+            else None,
         )
 
     def task_fields(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from loguru import logger
 
@@ -47,7 +47,9 @@ class Watchdog:
             try:
                 if time.monotonic() >= deadline:
                     self.stop("timeout")
-                elif requested := sync_redis().get(events.stop_key(self.task_id)):
+                elif requested := cast(
+                    bytes | None, sync_redis().get(events.stop_key(self.task_id))
+                ):
                     self.stop(requested.decode())
                 if time.monotonic() >= next_beat:
                     next_beat = time.monotonic() + settings.HEARTBEAT_SECONDS
@@ -150,7 +152,7 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
             for raw in iter(proc.stdout.readline, b""):
                 text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 relay.line(text)
-                if '"result"' in text[:100]:  # parse only the candidates: lines can be huge
+                if '"type":"result"' in text:  # parse only candidates: lines can be huge
                     result = _parse_result(text) or result
             exit_code = proc.wait()
         finally:
@@ -178,17 +180,22 @@ def _outcome(
     values: dict[str, Any] = result.task_fields() if result else {}
     if stop_reason == "timeout":
         limit = f"{settings.TASK_TIMEOUT_SECONDS:g}"
-        return TaskStatus.FAILED, {**values, "error": f"Timed out after {limit} s; the run was stopped"}
+        return TaskStatus.FAILED, {
+            **values,
+            "error": f"Timed out after {limit} s; the run was stopped",
+        }
     if stop_reason is not None:
         status, message = STOP_REASONS.get(stop_reason, STOP_REASONS["cancel"])
         return status, {**values, "error": message}
     if result is not None and not result.is_error:
         return TaskStatus.COMPLETED, {**values, "result": result.text}
     if result is not None:
-        return TaskStatus.FAILED, {**values, "error": result.text or "Claude Code reported an error"}
+        return TaskStatus.FAILED, {
+            **values,
+            "error": result.text or "Claude Code reported an error",
+        }
     detail = f": {stderr_tail}" if stderr_tail else ""
     if exit_code != 0:
-        return TaskStatus.FAILED, {
-            "error": f"Claude Code CLI exited with code {exit_code} before reporting a result{detail}"
-        }
+        message = f"Claude Code CLI exited with code {exit_code} before reporting a result"
+        return TaskStatus.FAILED, {"error": message + detail}
     return TaskStatus.FAILED, {"error": f"Claude Code CLI ended without a result line{detail}"}

@@ -61,6 +61,8 @@ def _stop_running_tasks(sender: str | None = None, **_: Any) -> None:
         for task_id in running:
             sync_redis().set(events.stop_key(task_id), "shutdown", ex=3600)
         if running:
-            logger.info("worker {} shutting down: stopping {} running task(s)", sender, len(running))
+            logger.info(
+                "worker {} shutting down: stopping {} running task(s)", sender, len(running)
+            )
     except Exception as error:
         logger.warning("could not stop running tasks at shutdown: {}", error)

@@ -7,7 +7,7 @@ order, so a client that joins late reads the buffer, then takes live events whos
 
 import json
 import re
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 
@@ -71,7 +71,7 @@ def publish_terminal(redis: Redis, task_id: str, session_id: str, event: str) ->
 
 
 def last_buffered_seq(redis: Redis, task_id: str) -> int | None:
-    last = redis.lindex(buffer_key(task_id), -1)
+    last = cast(bytes | None, redis.lindex(buffer_key(task_id), -1))
     return None if last is None else int(json.loads(last)["seq"])
 
 

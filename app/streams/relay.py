@@ -93,7 +93,7 @@ class StreamRelay:
         last = self.sent.get(task_id, -1)
         try:
             # The whole buffer, filtered by seq: positions and seqs differ if a publish was lost.
-            buffered = await self.redis.lrange(events.buffer_key(task_id), 0, -1)
+            buffered: list[bytes] = await self.redis.lrange(events.buffer_key(task_id), 0, -1)  # type: ignore[misc]
         except Exception:
             buffered = []
         backlog = [raw.decode() for raw in buffered]

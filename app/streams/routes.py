@@ -41,13 +41,18 @@ async def session_stream(
     relay = StreamRelay(hub, websocket.app.state.redis, websocket.send_text)
     pump: asyncio.Task[None] | None = None
     try:
-        await relay.follow_session(session_id, await asyncio.to_thread(_active_task_ids, session_id))
+        await relay.follow_session(
+            session_id, await asyncio.to_thread(_active_task_ids, session_id)
+        )
         pump = asyncio.create_task(relay.pump())
         while True:
             request = parse_client_message(await websocket.receive_text())
             if request is None:
                 await websocket.send_json(
-                    {"type": "error", "detail": 'Send {"action": "watch"|"unwatch", "task_id": "..."}'}
+                    {
+                        "type": "error",
+                        "detail": 'Send {"action": "watch"|"unwatch", "task_id": "..."}',
+                    }
                 )
             elif request[0] == "watch":
                 await relay.follow_task(request[1])

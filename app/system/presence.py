@@ -5,7 +5,7 @@ import os
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 
@@ -45,5 +45,5 @@ def announce_forever(redis: Redis, hostname: str, stop: threading.Event) -> None
 
 def live_workers(redis: Redis) -> list[dict[str, Any]]:
     keys = list(redis.scan_iter(match=presence_key("*"), count=100))
-    values = redis.mget(keys) if keys else []
+    values = cast(list[bytes | None], redis.mget(keys)) if keys else []
     return [json.loads(value) for value in values if value]

@@ -1,6 +1,6 @@
 """GET /api/status and GET /api/health."""
 
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -41,7 +41,7 @@ def get_status(db: SessionDep) -> Status:
     total_cost = db.exec(select(func.coalesce(func.sum(Task.cost_usd), 0.0))).one()
     try:
         redis = sync_redis()
-        queue_length: int | None = int(redis.llen(settings.CELERY_QUEUE))
+        queue_length: int | None = cast(int, redis.llen(settings.CELERY_QUEUE))
         workers = live_workers(redis)
     except Exception:
         queue_length, workers = None, []
@@ -51,7 +51,7 @@ def get_status(db: SessionDep) -> Status:
         active_tasks=counts.get(TaskStatus.RUNNING, 0),
         workers=workers,
         tasks_by_status={str(s.value): counts.get(s, 0) for s in TaskStatus},
-        total_cost_usd=float(total_cost),
+        total_cost_usd=float(total_cost or 0.0),
     )
 
 
@@ -73,6 +73,9 @@ def get_health() -> Any:
         redis_state = f"down: {type(error).__name__}"
     healthy = database == "ok" and redis_state == "ok" and workers > 0
     body = Health(
-        status="ok" if healthy else "unavailable", database=database, redis=redis_state, workers=workers
+        status="ok" if healthy else "unavailable",
+        database=database,
+        redis=redis_state,
+        workers=workers,
     )
     return JSONResponse(body.model_dump(), status_code=200 if healthy else 503)

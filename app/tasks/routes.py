@@ -30,7 +30,9 @@ def submit(db: SessionDep, **fields: object) -> TaskPublic:
         service.announce_created(task)
         dispatch.send([task.id])
     except Exception as error:
-        logger.warning("task {} recorded but not sent yet ({}); the sweeper will send it", task.id, error)
+        logger.warning(
+            "task {} recorded but not sent yet ({}); the sweeper will send it", task.id, error
+        )
     return TaskPublic.model_validate(task)
 
 

@@ -138,15 +138,15 @@ def last_chunk_seq(db: Session, task_id: str) -> int | None:
     return db.exec(select(func.max(TaskChunk.seq)).where(TaskChunk.task_id == task_id)).one()
 
 
-def finish(db: Session, task: Task, status: TaskStatus, seq: int, **values: Any) -> bool:
+def finish(db: Session, task: Task, status: TaskStatus, seq: int, **values: Any) -> Task | None:
     """End a task in a terminal status, add its cost to its session, then announce it.
-    Returns False (and changes nothing) when the task had already ended."""
+    Returns the ended task, or None (and changes nothing) when it had already ended."""
     if not status.is_terminal:
         raise ValueError(f"{status} is not a terminal status")
     values.setdefault("finished_at", utcnow())
     if not transition(db, task.id, status, **values):
         db.rollback()
-        return False
+        return None
     db.execute(
         update(AgentSession)
         .where(col(AgentSession.id) == task.session_id)
@@ -159,9 +159,11 @@ def finish(db: Session, task: Task, status: TaskStatus, seq: int, **values: Any)
         )
     )
     db.commit()
-    db.refresh(task)
-    announce_terminal(task, seq)
-    return True
+    ended = db.exec(
+        select(Task).where(Task.id == task.id).execution_options(populate_existing=True)
+    ).one()
+    announce_terminal(ended, seq)
+    return ended
 
 
 def announce_terminal(task: Task, seq: int) -> None:
@@ -210,9 +212,14 @@ def request_stop(db: Session, task_id: str) -> Task:
     """Cancel a QUEUED task at once; ask the worker of a RUNNING task to stop its processes."""
     task = get_task(db, task_id)
     if task.status is TaskStatus.QUEUED:
-        if finish(db, task, TaskStatus.CANCELLED, seq=events.SEQ_STARTED, error="Stopped by user"):
-            return task
-        db.refresh(task)
+        cancelled = finish(
+            db, task, TaskStatus.CANCELLED, seq=events.SEQ_STARTED, error="Stopped by user"
+        )
+        if cancelled is not None:
+            return cancelled
+        task = db.exec(
+            select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
+        ).one()
     if task.status is TaskStatus.RUNNING:
         db.execute(update(Task).where(col(Task.id) == task_id).values(stop_requested=True))
         db.commit()

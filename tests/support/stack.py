@@ -1,0 +1,143 @@
+"""A running system for a test: its own database, Redis database, API, workers and brain copy."""
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from websockets.sync.client import ClientConnection, connect
+
+from tests.support.processes import ROOT, Proc, migrate, start_api, start_worker, wait_until
+from tests.support.redis_server import free_port
+
+TOKEN = "test-token-0123456789"
+TERMINAL = {"completed", "failed", "cancelled"}
+
+
+class Stack:
+    def __init__(self, tmp: Path, redis_url: str, stub_url: str, **overrides: Any) -> None:
+        self.tmp = tmp
+        self.port = free_port()
+        brain = tmp / "brain"
+        if (ROOT / "agents_brain").is_dir():
+            shutil.copytree(ROOT / "agents_brain", brain)
+        else:
+            brain.mkdir()
+        self.brain = brain
+        self.env: dict[str, str] = {
+            "PATH": f"{Path(ROOT / '.venv/bin')}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "API_TOKEN": TOKEN,
+            "API_PORT": str(self.port),
+            "DATABASE_URL": f"sqlite:///{tmp / 'agent.db'}",
+            "REDIS_URL": redis_url,
+            "CLAUDE_CLI_PATH": str(ROOT / "node_modules/.bin/claude"),
+            "ANTHROPIC_BASE_URL": stub_url,
+            "ANTHROPIC_API_KEY": "test-key",
+            "CLI_HOME": str(tmp / "home"),
+            "AGENTS_DIR": str(brain),
+            "HEARTBEAT_SECONDS": "0.5",
+            "HEARTBEAT_TIMEOUT_SECONDS": "5",
+            "SWEEP_INTERVAL_SECONDS": "1",
+            "REQUEUE_AFTER_SECONDS": "3",
+            "STOP_GRACE_SECONDS": "1",
+            "CLI_MAX_RETRIES": "1",  # the CLI retries even a 401 ten times by default
+            "MAX_CONCURRENT_TASKS": "3",
+            "CELERY_QUEUE": "ccagent-test",
+            "LOG_LEVEL": "INFO",
+        }
+        self.env.update({key: str(value) for key, value in overrides.items()})
+        self.api: Proc | None = None
+        self.workers: list[Proc] = []
+        self.client = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=30,
+        )
+        migrate(self.env)
+
+    # processes
+    def start_api(self) -> Proc:
+        self.api = start_api(self.env, self.port, self.tmp / "api.log")
+        return self.api
+
+    def start_worker(self, name: str | None = None, **overrides: Any) -> Proc:
+        name = name or f"w{len(self.workers) + 1}"
+        env = {**self.env, **{key: str(value) for key, value in overrides.items()}}
+        proc = start_worker(env, name, self.tmp / f"worker-{name}.log")
+        self.workers.append(proc)
+        return proc
+
+    def close(self) -> None:
+        self.client.close()
+        for worker in self.workers:
+            worker.stop()
+        if self.api:
+            self.api.stop()
+
+    # API
+    def submit(self, prompt: str, **fields: Any) -> dict[str, Any]:
+        response = self.client.post("/api/tasks", json={"prompt": prompt, **fields})
+        assert response.status_code == 202, response.text
+        return dict(response.json())
+
+    def task(self, task_id: str) -> dict[str, Any]:
+        response = self.client.get(f"/api/tasks/{task_id}")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def wait_status(self, task_id: str, statuses: set[str], timeout: float = 60) -> dict[str, Any]:
+        def reached() -> dict[str, Any] | None:
+            task = self.task(task_id)
+            return task if task["status"] in statuses else None
+
+        return wait_until(reached, timeout, interval=0.1, what=f"task {task_id} to be {statuses}")
+
+    def wait_done(self, task_id: str, timeout: float = 60) -> dict[str, Any]:
+        return self.wait_status(task_id, TERMINAL, timeout)
+
+    def output_lines(self, task_id: str) -> list[dict[str, Any]]:
+        response = self.client.get(f"/api/tasks/{task_id}/output")
+        assert response.status_code == 200, response.text
+        return list(response.json()["chunks"])
+
+    def ws(self, session_id: str) -> ClientConnection:
+        return connect(
+            f"ws://127.0.0.1:{self.port}/ws/{session_id}?token={TOKEN}",
+            max_size=None,
+            max_queue=None,
+        )
+
+
+def read_events(
+    ws: ClientConnection, until_task_ends: str, timeout: float = 60
+) -> list[dict[str, Any]]:
+    """Every event the socket sends until the given task's terminal event."""
+    received: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        event = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+        received.append(event)
+        if event.get("task_id") == until_task_ends and event["type"] in {
+            "task.completed",
+            "task.failed",
+            "task.cancelled",
+        }:
+            return received
+
+
+def processes_with(marker: str) -> list[psutil.Process]:
+    """Live processes whose command line holds the marker (zombies excluded)."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        try:
+            if proc.info["status"] == psutil.STATUS_ZOMBIE:
+                continue
+            if marker in " ".join(proc.info["cmdline"] or []):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found

@@ -1,0 +1,73 @@
+"""Bad input gets a clear 4xx with a message a person understands."""
+
+import httpx
+import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from tests.support.stack import Stack
+
+
+def test_unknown_task_is_404(stack: Stack) -> None:
+    for path in ("/api/tasks/nope", "/api/tasks/nope/output"):
+        response = stack.client.get(path)
+        assert response.status_code == 404 and response.json() == {"detail": "Task nope not found"}
+    assert stack.client.post("/api/tasks/nope/stop").status_code == 404
+
+
+def test_malformed_json_is_422(stack: Stack) -> None:
+    response = stack.client.post(
+        "/api/tasks", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "JSON decode error" in response.text
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"prompt": ""},
+        {"prompt": "   "},
+        {"prompt": "x", "agent": "../etc"},
+        {"prompt": 3},
+        {"prompt": "x", "surprise": 1},
+        {"prompt": "x", "session_id": "a/b"},
+    ],
+)
+def test_invalid_task_bodies_are_422(stack: Stack, body: dict) -> None:  # type: ignore[type-arg]
+    response = stack.client.post("/api/tasks", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["msg"]
+
+
+def test_oversized_body_is_413(stack: Stack) -> None:
+    response = stack.client.post("/api/tasks", json={"prompt": "x" * 1_100_000})
+    assert response.status_code == 413 and "too large" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic x"}]
+)
+def test_missing_or_wrong_token_is_401(stack: Stack, headers: dict) -> None:  # type: ignore[type-arg]
+    with httpx.Client(base_url=str(stack.client.base_url), headers=headers) as anonymous:
+        for method, path in (("GET", "/api/tasks"), ("POST", "/api/tasks"), ("GET", "/api/status")):
+            response = anonymous.request(method, path, json={"prompt": "x"})
+            assert response.status_code == 401, (path, response.text)
+            assert "token" in response.json()["detail"].lower()
+
+
+def test_websocket_without_a_valid_token_is_refused(stack: Stack) -> None:
+    for query in ("", "?token=wrong"):
+        with (
+            pytest.raises(InvalidStatus) as refused,
+            connect(f"ws://127.0.0.1:{stack.port}/ws/s1{query}") as ws,
+        ):
+            ws.recv(timeout=5)
+        assert refused.value.response.status_code == 403
+
+
+def test_health_needs_no_token_and_reveals_no_secret(stack: Stack) -> None:
+    response = httpx.get(f"http://127.0.0.1:{stack.port}/api/health")
+    assert response.status_code == 200
+    assert "test-token" not in response.text and "test-key" not in response.text

@@ -1,0 +1,90 @@
+"""A prompt through the whole pipeline: API → Celery → the real CLI on the stub → WebSocket."""
+
+import json
+import uuid
+from pathlib import Path
+
+from tests.support.stack import Stack, read_events
+
+
+def test_prompt_completes_with_the_cli_cost_and_every_line_streamed(stack: Stack) -> None:
+    session = f"s-{uuid.uuid4().hex[:8]}"
+    with stack.ws(session) as ws:
+        task = stack.submit("What is two plus two?", session_id=session)
+        events = read_events(ws, until_task_ends=task["id"])
+
+    done = stack.task(task["id"])
+    assert done["status"] == "completed", done
+    assert "What is two plus two?" in done["result"]
+
+    lines = stack.output_lines(task["id"])
+    parsed = [json.loads(chunk["line"]) for chunk in lines]
+    assert parsed[0]["type"] == "system" and parsed[0]["subtype"] == "init"
+    result = parsed[-1]
+    assert result["type"] == "result" and result["subtype"] == "success"
+    assert done["cost_usd"] == result["total_cost_usd"] and done["cost_usd"] > 0
+    assert done["input_tokens"] == result["usage"]["input_tokens"]
+    assert done["output_tokens"] == result["usage"]["output_tokens"]
+    assert done["cache_read_tokens"] == result["usage"]["cache_read_input_tokens"]
+    assert done["cache_creation_tokens"] == result["usage"]["cache_creation_input_tokens"]
+    assert done["num_turns"] == result["num_turns"]
+    assert done["cli_session_id"] == result["session_id"]
+
+    types = [event["type"] for event in events]
+    assert types[0] == "task.created" and types[1] == "task.started"
+    assert types[-1] == "task.completed"
+    streamed = [event for event in events if event["type"] == "task.output"]
+    assert [event["line"] for event in streamed] == [chunk["line"] for chunk in lines]
+    seqs = [event["seq"] for event in events]
+    assert seqs == list(range(len(events))), "every event once, in order"
+    assert events[-1]["cost_usd"] == result["total_cost_usd"]
+
+
+def test_scripted_tool_call_makes_the_cli_write_a_file(stack: Stack) -> None:
+    target = Path(stack.brain) / f"note-{uuid.uuid4().hex[:8]}.txt"
+    task = stack.submit(f"@stub write {target} written by the real CLI")
+    done = stack.wait_done(task["id"], timeout=90)
+    assert done["status"] == "completed", done
+    assert target.read_text() == "written by the real CLI"
+    tool_uses = [
+        block
+        for chunk in stack.output_lines(task["id"])
+        if (line := json.loads(chunk["line"]))["type"] == "assistant"
+        for block in line["message"]["content"]
+        if block.get("type") == "tool_use"
+    ]
+    assert [block["name"] for block in tool_uses] == ["Write"]
+
+
+def test_task_list_filters_and_paginates(stack: Stack) -> None:
+    session = f"s-{uuid.uuid4().hex[:8]}"
+    ids = [stack.submit(f"@stub text item {n}", session_id=session)["id"] for n in range(3)]
+    for task_id in ids:
+        stack.wait_done(task_id)
+    page = stack.client.get("/api/tasks", params={"session_id": session, "limit": 2}).json()
+    assert page["total"] == 3 and len(page["items"]) == 2
+    rest = stack.client.get(
+        "/api/tasks", params={"session_id": session, "limit": 2, "offset": 2}
+    ).json()
+    assert {t["id"] for t in page["items"] + rest["items"]} == set(ids)
+    completed = stack.client.get(
+        "/api/tasks", params={"session_id": session, "status": "completed"}
+    ).json()
+    assert completed["total"] == 3
+
+
+def test_status_and_health_see_the_worker(stack: Stack) -> None:
+    health = stack.client.get("/api/health")
+    assert health.status_code == 200, health.text
+    assert health.json() == {"status": "ok", "database": "ok", "redis": "ok", "workers": 1}
+    status = stack.client.get("/api/status").json()
+    assert status["machine_id"] == "local"
+    assert len(status["workers"]) == 1 and status["workers"][0]["concurrency"] == 3
+    assert status["queue_length"] == 0
+    assert set(status["tasks_by_status"]) == {
+        "queued",
+        "running",
+        "completed",
+        "failed",
+        "cancelled",
+    }

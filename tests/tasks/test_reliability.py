@@ -1,0 +1,71 @@
+"""Concurrency limit, a worker killed with SIGKILL, and a broker message that vanished."""
+
+import threading
+import time
+import uuid
+
+import redis
+
+from tests.support.processes import wait_until
+from tests.support.stack import Stack, processes_with
+
+
+def _cli_processes(marker: str) -> list:  # type: ignore[type-arg]
+    """The CLI processes of a run (tools carry the marker too; the CLI's argv holds `-p`)."""
+    return [p for p in processes_with(marker) if "-p" in p.cmdline()]
+
+
+def test_never_more_cli_processes_than_the_limit(make_stack) -> None:  # type: ignore[no-untyped-def]
+    stack: Stack = make_stack(MAX_CONCURRENT_TASKS=2)
+    stack.start_api()
+    stack.start_worker()
+    marker = f"mark-{uuid.uuid4().hex}"
+    most = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal most
+        while not stop.is_set():
+            most = max(most, len(_cli_processes(marker)))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        tasks = [stack.submit(f"{marker} {n}\n@stub slow 2") for n in range(6)]
+        done = [stack.wait_done(task["id"], timeout=120) for task in tasks]
+    finally:
+        stop.set()
+        sampler.join()
+    assert [task["status"] for task in done] == ["completed"] * 6
+    assert most == 2, f"at most 2 CLI processes at once, saw {most}"
+
+
+def test_worker_killed_mid_task_fails_the_task_and_its_cli_dies(make_stack) -> None:  # type: ignore[no-untyped-def]
+    stack: Stack = make_stack()
+    stack.start_api()
+    worker = stack.start_worker()
+    marker = f"mark-{uuid.uuid4().hex}"
+    task = stack.submit(f"{marker}\n@stub slow 120")
+    stack.wait_status(task["id"], {"running"})
+    wait_until(lambda: _cli_processes(marker), 30, what="the CLI to start")
+
+    worker.kill_group()  # SIGKILL to the worker and its pool processes
+
+    wait_until(lambda: not processes_with(marker), 5, what="the orphaned CLI to end")
+    done = stack.wait_done(task["id"], timeout=30)
+    assert done["status"] == "failed"
+    assert "stopped responding" in done["error"]
+
+
+def test_a_task_whose_broker_message_vanished_still_runs(make_stack) -> None:  # type: ignore[no-untyped-def]
+    stack: Stack = make_stack()
+    stack.start_api()
+    task = stack.submit("@stub text found again")
+    broker = redis.Redis.from_url(stack.env["REDIS_URL"])
+    wait_until(lambda: broker.llen(stack.env["CELERY_QUEUE"]) == 1, 5, what="the message")
+    broker.delete(stack.env["CELERY_QUEUE"])  # the message is gone; the database still has the task
+
+    stack.start_worker()
+    done = stack.wait_done(task["id"], timeout=60)
+    assert done["status"] == "completed" and done["result"] == "found again"

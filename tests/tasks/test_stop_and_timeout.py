@@ -1,0 +1,63 @@
+"""Stop and timeout end the run and every process it started, tools included."""
+
+import uuid
+
+from tests.support.processes import wait_until
+from tests.support.stack import Stack, processes_with
+
+
+def _wait_for_output(stack: Stack, task_id: str, lines: int = 3) -> None:
+    wait_until(lambda: len(stack.output_lines(task_id)) >= lines, 60, what="output to flow")
+
+
+def test_stop_during_a_slow_stream_cancels_and_leaves_no_process(stack: Stack) -> None:
+    marker = f"mark-{uuid.uuid4().hex}"
+    task = stack.submit(f"{marker}\n@stub slow 60")
+    stack.wait_status(task["id"], {"running"})
+    _wait_for_output(stack, task["id"])
+    assert processes_with(marker), "the CLI should be running"
+
+    response = stack.client.post(f"/api/tasks/{task['id']}/stop")
+    assert response.status_code == 200, response.text
+    assert response.json()["detail"] == "stop requested"
+
+    wait_until(lambda: not processes_with(marker), 2, what="the CLI to be gone")
+    done = stack.wait_done(task["id"], timeout=10)
+    assert done["status"] == "cancelled"
+    assert done["error"] == "Stopped by user"
+
+
+def test_stop_during_a_long_tool_ends_the_tool_too(stack: Stack) -> None:
+    marker = f"mark-{uuid.uuid4().hex}"
+    tool = f"python3 -c 'import time; time.sleep(300)' {marker}-tool"
+    task = stack.submit(f"{marker}\n@stub bash {tool}")
+    wait_until(lambda: processes_with(f"{marker}-tool"), 60, what="the tool to start")
+
+    assert stack.client.post(f"/api/tasks/{task['id']}/stop").status_code == 200
+    wait_until(lambda: not processes_with(marker), 5, what="the CLI and its tool to be gone")
+    assert stack.wait_done(task["id"], timeout=10)["status"] == "cancelled"
+
+
+def test_stopping_a_queued_task_cancels_it_before_it_runs(make_stack) -> None:  # type: ignore[no-untyped-def]
+    stack = make_stack()
+    stack.start_api()  # no worker: the task stays queued
+    task = stack.submit("@stub text never runs")
+    response = stack.client.post(f"/api/tasks/{task['id']}/stop")
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    stack.start_worker()
+    again = stack.client.post(f"/api/tasks/{task['id']}/stop")
+    assert again.status_code == 409 and "already ended" in again.json()["detail"]
+    assert stack.task(task["id"])["status"] == "cancelled"
+    assert stack.task(task["id"])["started_at"] is None
+
+
+def test_timeout_fails_the_task_and_leaves_no_process(make_stack) -> None:  # type: ignore[no-untyped-def]
+    stack = make_stack(TASK_TIMEOUT_SECONDS=4)
+    stack.start_api()
+    stack.start_worker()
+    marker = f"mark-{uuid.uuid4().hex}"
+    task = stack.submit(f"{marker}\n@stub slow 60")
+    done = stack.wait_done(task["id"], timeout=60)
+    assert done["status"] == "failed"
+    assert done["error"].startswith("Timed out after 4 s")
+    wait_until(lambda: not processes_with(marker), 2, what="no process of the run")
