@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     CLAUDE_CODE_OAUTH_TOKEN: SecretStr | None = Field(
         None, description="Subscription token for the CLI."
     )
+    DAILY_BUDGET_USD: float | None = Field(
+        None, gt=0, description="Spend per UTC day after which new tasks are refused (unset: off)."
+    )
+    MAX_TURNS: int | None = Field(
+        None, ge=1, le=1000, description="Default --max-turns of a task (unset: the CLI's own)."
+    )
     CELERY_QUEUE: str = Field("ccagent", description="Celery queue the tasks travel on.")
 
     @field_validator("CORS_ORIGINS", mode="before")

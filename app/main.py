@@ -8,11 +8,16 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from app.agents.routes import agents_router, skills_router
 from app.auth import Authenticated
 from app.config import settings
+from app.conversations.routes import chat_router
+from app.conversations.routes import router as conversations_router
+from app.costs.routes import router as costs_router
 from app.errors import install_error_handlers
 from app.logging import setup_logging
 from app.redis_client import new_async_redis
+from app.sessions.routes import router as sessions_router
 from app.streams.hub import StreamHub
 from app.streams.routes import router as stream_router
 from app.system.routes import router as system_router
@@ -62,7 +67,16 @@ def create_app() -> FastAPI:
             allow_headers=["Authorization", "Content-Type"],
         )
     app.include_router(system_router)
-    app.include_router(tasks_router, dependencies=[Authenticated])
+    for router in (
+        tasks_router,
+        chat_router,
+        conversations_router,
+        sessions_router,
+        costs_router,
+        agents_router,
+        skills_router,
+    ):
+        app.include_router(router, dependencies=[Authenticated])
     app.include_router(stream_router)
     return app
 

@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and the tests see the whole schema."""
 
+from app.conversations.models import Conversation, Message
 from app.sessions.models import Session
 from app.tasks.models import Task, TaskChunk
 
-__all__ = ["Session", "Task", "TaskChunk"]
+__all__ = ["Conversation", "Message", "Session", "Task", "TaskChunk"]

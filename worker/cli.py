@@ -31,6 +31,8 @@ def build_argv(settings: Settings, task: Task) -> list[str]:
         argv += ["--agent", agent]
     if task.model:
         argv += ["--model", task.model]
+    if task.max_turns:
+        argv += ["--max-turns", str(task.max_turns)]
     return argv
 
 

@@ -68,6 +68,7 @@ class Task(SQLModel, table=True):
     cache_creation_tokens: int | None = None
     cache_read_tokens: int | None = None
     num_turns: int | None = None
+    max_turns: int | None = None
     duration_ms: int | None = None
     cli_session_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

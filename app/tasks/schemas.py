@@ -22,6 +22,7 @@ class TaskCreate(BaseModel):
     session_id: str | None = Field(
         None, pattern=SESSION_PATTERN, description="Session to count this task in."
     )
+    max_turns: int | None = Field(None, ge=1, le=1000, description="Turn limit of this run.")
 
     @field_validator("prompt")
     @classmethod
@@ -52,6 +53,7 @@ class TaskPublic(BaseModel):
     cache_creation_tokens: int | None
     cache_read_tokens: int | None
     num_turns: int | None
+    max_turns: int | None
     duration_ms: int | None
     cli_session_id: str | None
     created_at: datetime

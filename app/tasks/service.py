@@ -10,11 +10,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app.config import settings
+from app.conversations.replies import record_reply
+from app.costs import service as costs
 from app.errors import Conflict, NotFound
 from app.redis_client import sync_redis
 from app.sessions.models import Session as AgentSession
 from app.streams import events
-from app.tasks.models import Task, TaskChunk, TaskStatus, sources_for, utcnow
+from app.tasks import dispatch
+from app.tasks.models import Task, TaskChunk, TaskStatus, new_id, sources_for, utcnow
 
 TERMINAL_EVENT = {
     TaskStatus.COMPLETED: events.TASK_COMPLETED,
@@ -65,15 +69,20 @@ def _ensure_session(db: Session, session_id: str) -> None:
 def create_task(
     db: Session,
     *,
+    task_id: str | None = None,
     prompt: str,
     agent: str | None = None,
     model: str | None = None,
     session_id: str | None = None,
     source: str = "api",
     conversation_id: str | None = None,
+    max_turns: int | None = None,
 ) -> Task:
-    """Record a QUEUED task and commit it. Sending its message is the caller's next step."""
+    """Record a QUEUED task and commit it (with whatever else the session holds)."""
+    costs.check_budget(db, utcnow())
     task = Task(
+        id=task_id or new_id(),
+        max_turns=max_turns or settings.MAX_TURNS,
         prompt=prompt,
         agent=agent,
         model=model,
@@ -85,6 +94,20 @@ def create_task(
     _ensure_session(db, task.session_id)
     db.add(task)
     db.commit()
+    return task
+
+
+def enqueue(db: Session, **fields: Any) -> Task:
+    """Record the task, then announce it and send its Celery message. A failed send is left
+    to the sweeper: the database already holds the task."""
+    task = create_task(db, **fields)
+    try:
+        announce_created(task)
+        dispatch.send([task.id])
+    except Exception as error:
+        logger.warning(
+            "task {} recorded, not sent yet ({}); the sweeper will send it", task.id, error
+        )
     return task
 
 
@@ -139,7 +162,8 @@ def last_chunk_seq(db: Session, task_id: str) -> int | None:
 
 
 def finish(db: Session, task: Task, status: TaskStatus, seq: int, **values: Any) -> Task | None:
-    """End a task in a terminal status, add its cost to its session, then announce it.
+    """End a task in a terminal status, add its cost to its session and its reply to its
+    conversation, in one transaction; then announce it.
     Returns the ended task, or None (and changes nothing) when it had already ended."""
     if not status.is_terminal:
         raise ValueError(f"{status} is not a terminal status")
@@ -158,12 +182,17 @@ def finish(db: Session, task: Task, status: TaskStatus, seq: int, **values: Any)
             updated_at=utcnow(),
         )
     )
+    ended = _reload(db, task.id)
+    record_reply(db, ended)
     db.commit()
-    ended = db.exec(
-        select(Task).where(Task.id == task.id).execution_options(populate_existing=True)
-    ).one()
     announce_terminal(ended, seq)
     return ended
+
+
+def _reload(db: Session, task_id: str) -> Task:
+    return db.exec(
+        select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
+    ).one()
 
 
 def announce_terminal(task: Task, seq: int) -> None:
@@ -217,9 +246,7 @@ def request_stop(db: Session, task_id: str) -> Task:
         )
         if cancelled is not None:
             return cancelled
-        task = db.exec(
-            select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
-        ).one()
+        task = _reload(db, task_id)
     if task.status is TaskStatus.RUNNING:
         db.execute(update(Task).where(col(Task.id) == task_id).values(stop_requested=True))
         db.commit()

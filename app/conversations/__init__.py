@@ -1,0 +1,1 @@
+"""Conversations: inbox-style threads of messages, each reply linked to the task that made it."""

@@ -1,0 +1,91 @@
+"""HTTP routes for conversations and chat."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.conversations import service
+from app.conversations.schemas import (
+    ChatAccepted,
+    ChatRequest,
+    ConversationCreate,
+    ConversationList,
+    ConversationPublic,
+    ConversationRename,
+    MessageList,
+    MessagePublic,
+)
+from app.deps import SessionDep
+from app.tasks.routes import ensure_redis_answers
+
+router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+chat_router = APIRouter(prefix="/api/chat", tags=["conversations"])
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+@chat_router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ChatAccepted)
+def chat(body: ChatRequest, db: SessionDep) -> ChatAccepted:
+    """Add a message to a conversation (a new one when none is given) and queue the reply."""
+    ensure_redis_answers()
+    task, message = service.chat(db, body)
+    return ChatAccepted(
+        task_id=task.id, conversation_id=message.conversation_id, message_id=message.id
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic)
+def create_conversation(body: ConversationCreate, db: SessionDep) -> ConversationPublic:
+    conversation = service.create_conversation(db, body.title, body.session_id, body.agent)
+    return ConversationPublic.model_validate(conversation)
+
+
+@router.get("", response_model=ConversationList)
+def list_conversations(
+    db: SessionDep,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    session_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> ConversationList:
+    """Most recently updated first."""
+    items, total = service.list_conversations(db, limit, offset, session_id)
+    return ConversationList(
+        items=[ConversationPublic.model_validate(c) for c in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{conversation_id}", response_model=ConversationPublic)
+def get_conversation(conversation_id: str, db: SessionDep) -> ConversationPublic:
+    return ConversationPublic.model_validate(service.get_conversation(db, conversation_id))
+
+
+@router.patch("/{conversation_id}", response_model=ConversationPublic)
+def rename_conversation(
+    conversation_id: str, body: ConversationRename, db: SessionDep
+) -> ConversationPublic:
+    return ConversationPublic.model_validate(service.rename(db, conversation_id, body.title))
+
+
+@router.delete("/{conversation_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_conversation(conversation_id: str, db: SessionDep) -> Response:
+    """Delete it and its messages; the tasks that answered it stay readable."""
+    service.delete(db, conversation_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{conversation_id}/messages", response_model=MessageList)
+def list_messages(
+    conversation_id: str, db: SessionDep, limit: Limit = 50, offset: Offset = 0
+) -> MessageList:
+    """Oldest first; each reply's `task_id` leads to the task's full log."""
+    items, total = service.list_messages(db, conversation_id, limit, offset)
+    return MessageList(
+        items=[MessagePublic.model_validate(m) for m in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
