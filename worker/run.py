@@ -25,6 +25,11 @@ CHUNK_FLUSH_LINES = 500
 WATCH_TICK_SECONDS = 0.1
 STDERR_TAIL_BYTES = 2000
 
+# Set when this pool process is asked to terminate while it runs a task: the watchdog then
+# stops the run (the CLI and its tools) and the task ends FAILED with the reason.
+SHUTTING_DOWN = threading.Event()
+RUNNING = threading.Event()
+
 STOP_REASONS = {
     "cancel": (TaskStatus.CANCELLED, "Stopped by user"),
     "shutdown": (TaskStatus.FAILED, "The worker shut down while the task was running"),
@@ -47,6 +52,8 @@ class Watchdog:
             try:
                 if time.monotonic() >= deadline:
                     self.stop("timeout")
+                elif SHUTTING_DOWN.is_set():
+                    self.stop("shutdown")
                 elif requested := cast(
                     bytes | None, sync_redis().get(events.stop_key(self.task_id))
                 ):
@@ -111,11 +118,21 @@ def worker_home(slot: str) -> str:
 
 def run_task(task_id: str, worker_id: str, home_slot: str) -> None:
     """The body of the Celery task. A task that is not QUEUED is left alone (one run per task)."""
-    with session_scope() as db:
-        task = service.claim(db, task_id, worker_id)
-    if task is None:
-        logger.info("task {} is not queued any more; this delivery is a no-op", task_id)
-        return
+    RUNNING.set()
+    try:
+        with session_scope() as db:
+            task = service.claim(db, task_id, worker_id)
+        if task is None:
+            logger.info("task {} is not queued any more; this delivery is a no-op", task_id)
+            return
+        _run_claimed(task, worker_id, home_slot)
+    finally:
+        RUNNING.clear()
+    if SHUTTING_DOWN.is_set():
+        raise SystemExit(0)  # the run is ended and recorded; now honour the SIGTERM
+
+
+def _run_claimed(task: Task, worker_id: str, home_slot: str) -> None:
     relay = Relay(task)
     relay.publish(
         events.encode_event(events.TASK_STARTED, task.id, events.SEQ_STARTED, worker_id=worker_id)
@@ -123,12 +140,12 @@ def run_task(task_id: str, worker_id: str, home_slot: str) -> None:
     try:
         status, values = _run_cli(task, relay, worker_home(home_slot))
     except Exception as error:
-        logger.exception("task {} failed in the worker", task_id)
+        logger.exception("task {} failed in the worker", task.id)
         status, values = TaskStatus.FAILED, {"error": f"Internal worker error: {error}"}
     relay.flush()
     with session_scope() as db:
         service.finish(db, task, status, seq=relay.seq + 1, **values)
-    logger.info("task {} ended {}", task_id, status.value)
+    logger.info("task {} ended {}", task.id, status.value)
 
 
 def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str, Any]]:

@@ -1,6 +1,7 @@
 """Celery tasks and worker signals. The task body is `worker.run.run_task`."""
 
 import os
+import signal
 import threading
 from typing import Any
 
@@ -24,7 +25,29 @@ from worker.celery_app import RUN_TASK, celery_app
 def run_task(self: CeleryTask, task_id: str) -> None:
     node = self.request.hostname or "worker"
     slot = f"{node}-{getattr(current_process(), 'index', os.getpid())}"
+    _take_over_sigterm()
     run.run_task(task_id, worker_id=f"{node}:{os.getpid()}", home_slot=slot)
+
+
+_billiard_sigterm: Any = None
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """A pool process told to terminate: stop the run it holds first, then exit."""
+    if run.RUNNING.is_set():
+        run.SHUTTING_DOWN.set()
+    elif callable(_billiard_sigterm):
+        _billiard_sigterm(signum, frame)
+    else:
+        raise SystemExit(128 + signum)
+
+
+def _take_over_sigterm() -> None:
+    """Billiard installs its own SIGTERM handler after worker_process_init, so ours goes in
+    when the first task starts (tasks run on the pool process's main thread)."""
+    global _billiard_sigterm
+    if signal.getsignal(signal.SIGTERM) is not _on_sigterm:
+        _billiard_sigterm = signal.signal(signal.SIGTERM, _on_sigterm)
 
 
 @worker_process_init.connect

@@ -1,6 +1,10 @@
 """Stop and timeout end the run and every process it started, tools included."""
 
+import os
+import signal
 import uuid
+
+import pytest
 
 from tests.support.processes import wait_until
 from tests.support.stack import Stack, processes_with
@@ -61,3 +65,27 @@ def test_timeout_fails_the_task_and_leaves_no_process(make_stack) -> None:  # ty
     assert done["status"] == "failed"
     assert done["error"].startswith("Timed out after 4 s")
     wait_until(lambda: not processes_with(marker), 2, what="no process of the run")
+
+
+@pytest.mark.parametrize("whole_group", [True, False], ids=["group", "main-process-only"])
+def test_worker_shutdown_ends_running_runs_and_says_why(make_stack, whole_group: bool) -> None:  # type: ignore[no-untyped-def]
+    """SIGTERM to the worker (as `docker stop` sends) or to its whole group (as a terminal's
+    Ctrl-C reaches every process): the run ends, the task says why, nothing is left."""
+    stack = make_stack()
+    stack.start_api()
+    worker = stack.start_worker()
+    marker = f"mark-{uuid.uuid4().hex}"
+    task = stack.submit(f"{marker}\n@stub bash python3 -c 'import time; time.sleep(300)' {marker}")
+    wait_until(lambda: len(processes_with(marker)) >= 2, 60, what="the CLI and its tool")
+
+    if whole_group:
+        worker.stop()
+    else:
+        os.kill(worker.pid, signal.SIGTERM)
+        worker.popen.wait(timeout=20)
+
+    assert not worker.alive()
+    assert not processes_with(marker)
+    done = stack.task(task["id"])
+    assert done["status"] == "failed"
+    assert done["error"] == "The worker shut down while the task was running"
