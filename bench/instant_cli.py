@@ -7,7 +7,7 @@ import json
 import sys
 import uuid
 
-prompt = sys.argv[sys.argv.index("-p") + 1] if "-p" in sys.argv else ""
+prompt = sys.stdin.read()  # like the real CLI, `-p` with no argument reads the prompt here
 session = str(uuid.uuid4())
 usage = {
     "input_tokens": 10,

@@ -13,10 +13,11 @@ PRIVATE_ENV = {"API_TOKEN", "DATABASE_URL", "REDIS_URL", "CLAUDE_CLI_PATH", "AUT
 
 
 def build_argv(settings: Settings, task: Task) -> list[str]:
+    """The command line. The prompt itself goes on stdin: one argument may not exceed 128 KiB,
+    and a conversation's context easily does."""
     argv = [
         settings.CLAUDE_CLI_PATH,
         "-p",
-        task.prompt,
         "--output-format",
         "stream-json",
         "--verbose",

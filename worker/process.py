@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -28,20 +29,37 @@ def become_subreaper() -> None:
 
 
 def spawn(
-    argv: Sequence[str], cwd: str, env: Mapping[str, str], stderr: IO[bytes]
+    argv: Sequence[str],
+    cwd: str,
+    env: Mapping[str, str],
+    stderr: IO[bytes],
+    stdin_text: str | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start argv in a new session; it gets SIGTERM when the spawning thread dies (pdeathsig)."""
+    """Start argv in a new session; it gets SIGTERM when the spawning thread dies (pdeathsig).
+    `stdin_text` is fed to it from a thread, so a large one cannot block the caller."""
     prefix = [SETPRIV, "--pdeathsig", "TERM", "--"] if SETPRIV else []
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [*prefix, *argv],
         cwd=cwd,
         env=dict(env),
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin_text is None else subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=stderr,
         start_new_session=True,
         bufsize=0,
     )
+    if stdin_text is not None:
+        threading.Thread(target=_feed, args=(proc, stdin_text.encode()), daemon=True).start()
+    return proc
+
+
+def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:
+    assert proc.stdin is not None
+    try:
+        proc.stdin.write(data)
+        proc.stdin.close()
+    except (BrokenPipeError, ValueError, OSError):
+        pass  # it exited early; its exit and output say why
 
 
 def _children(pid: int) -> list[int]:

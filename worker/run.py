@@ -159,7 +159,11 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
     result: ResultLine | None = None
     with tempfile.TemporaryFile() as stderr:
         proc = process.spawn(
-            build_argv(settings, task), settings.AGENTS_DIR, build_env(settings, home), stderr
+            build_argv(settings, task),
+            settings.AGENTS_DIR,
+            build_env(settings, home),
+            stderr,
+            stdin_text=task.prompt,
         )
         watchdog = Watchdog(task.id, proc)
         watcher = threading.Thread(target=watchdog.run, name=f"watch-{task.id}", daemon=True)

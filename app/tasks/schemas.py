@@ -10,7 +10,7 @@ from app.tasks.models import TaskStatus
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
 MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,127}$"
 SESSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
-MAX_PROMPT_CHARS = 200_000
+MAX_PROMPT_CHARS = 500_000
 
 
 class TaskCreate(BaseModel):

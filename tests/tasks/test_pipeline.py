@@ -88,3 +88,11 @@ def test_status_and_health_see_the_worker(stack: Stack) -> None:
         "failed",
         "cancelled",
     }
+
+
+def test_a_prompt_larger_than_one_command_line_argument_runs(stack: Stack) -> None:
+    filler = "context line of a long conversation\n" * 6000  # ~210 kB: more than 128 KiB
+    task = stack.submit(f"{filler}@stub text read it all")
+    done = stack.wait_done(task["id"])
+    assert done["status"] == "completed", done["error"]
+    assert done["result"] == "read it all"
