@@ -37,10 +37,11 @@ def build_argv(settings: Settings, task: Task) -> list[str]:
     return argv
 
 
-def build_env(settings: Settings, home: str) -> dict[str, str]:
+def build_env(settings: Settings, home: str, task_id: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in PRIVATE_ENV}
     env.update(
         HOME=home,
+        AGENT_TASK_ID=task_id,  # the run knows its task; its processes are findable by it
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
         AGENT_API_URL=f"http://{settings.API_HOST}:{settings.API_PORT}",
     )

@@ -115,14 +115,12 @@ def stop_process_tree(proc: subprocess.Popen[bytes], grace_seconds: float) -> No
         for pgid in {proc.pid, *groups}:
             _killpg(pgid, signal.SIGKILL)
         _wait(proc, 5)
-    reap_orphans()
 
 
 def reap_orphans() -> None:
-    """Kill and reap whatever a finished run left behind (re-parented to us, the subreaper).
-
-    Each worker process runs one task at a time, so every child left is that run's leftover.
-    """
+    """Kill and reap every child of this process: what a finished run left behind, re-parented
+    to us, the subreaper. Only for a worker pool process, which runs one task at a time, so
+    every child it has left is that run's leftover."""
     for _ in range(3):
         leftovers = [pid for pid in descendants(os.getpid()) if pid != os.getpid()]
         if not leftovers:

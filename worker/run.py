@@ -161,7 +161,7 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
         proc = process.spawn(
             build_argv(settings, task),
             settings.AGENTS_DIR,
-            build_env(settings, home),
+            build_env(settings, home, task.id),
             stderr,
             stdin_text=task.prompt,
         )
@@ -180,6 +180,7 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
             watchdog.done.set()
             watcher.join()
             process.stop_process_tree(proc, settings.STOP_GRACE_SECONDS)
+            process.reap_orphans()
         stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
         stderr_tail = stderr.read().decode("utf-8", errors="replace").strip()
     return _outcome(watchdog.reason, result, exit_code, stderr_tail)

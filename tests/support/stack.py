@@ -130,13 +130,15 @@ def read_events(
 
 
 def processes_with(marker: str) -> list[psutil.Process]:
-    """Live processes whose command line holds the marker (zombies excluded)."""
+    """Live processes whose command line or environment holds the marker (zombies excluded).
+    A task's id finds its CLI and every tool process: the worker sets AGENT_TASK_ID."""
     found = []
-    for proc in psutil.process_iter(["cmdline", "status"]):
+    for proc in psutil.process_iter(["cmdline", "status", "environ"]):
         try:
             if proc.info["status"] == psutil.STATUS_ZOMBIE:
                 continue
-            if marker in " ".join(proc.info["cmdline"] or []):
+            environ = proc.info["environ"] or {}
+            if marker in " ".join(proc.info["cmdline"] or []) or marker in environ.values():
                 found.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue

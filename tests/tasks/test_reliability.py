@@ -2,7 +2,6 @@
 
 import threading
 import time
-import uuid
 
 import redis
 
@@ -10,30 +9,30 @@ from tests.support.processes import wait_until
 from tests.support.stack import Stack, processes_with
 
 
-def _cli_processes(marker: str) -> list:  # type: ignore[type-arg]
-    """The CLI processes of a run (tools carry the marker too; the CLI's argv holds `-p`)."""
-    return [p for p in processes_with(marker) if "-p" in p.cmdline()]
+def _cli_processes(task_ids: list[str]) -> list[int]:
+    """The CLI processes of these tasks' runs (each carries AGENT_TASK_ID)."""
+    return [p.pid for task_id in task_ids for p in processes_with(task_id) if "-p" in p.cmdline()]
 
 
 def test_never_more_cli_processes_than_the_limit(make_stack) -> None:  # type: ignore[no-untyped-def]
     stack: Stack = make_stack(MAX_CONCURRENT_TASKS=2)
     stack.start_api()
     stack.start_worker()
-    marker = f"mark-{uuid.uuid4().hex}"
     most = 0
     stop = threading.Event()
+    task_ids: list[str] = []
 
     def sample() -> None:
         nonlocal most
         while not stop.is_set():
-            most = max(most, len(_cli_processes(marker)))
+            most = max(most, len(_cli_processes(list(task_ids))))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        tasks = [stack.submit(f"{marker} {n}\n@stub slow 2") for n in range(6)]
-        done = [stack.wait_done(task["id"], timeout=120) for task in tasks]
+        task_ids += [stack.submit(f"task {n}\n@stub slow 2")["id"] for n in range(6)]
+        done = [stack.wait_done(task_id, timeout=120) for task_id in task_ids]
     finally:
         stop.set()
         sampler.join()
@@ -45,14 +44,13 @@ def test_worker_killed_mid_task_fails_the_task_and_its_cli_dies(make_stack) -> N
     stack: Stack = make_stack()
     stack.start_api()
     worker = stack.start_worker()
-    marker = f"mark-{uuid.uuid4().hex}"
-    task = stack.submit(f"{marker}\n@stub slow 120")
+    task = stack.submit("@stub slow 120")
     stack.wait_status(task["id"], {"running"})
-    wait_until(lambda: _cli_processes(marker), 30, what="the CLI to start")
+    wait_until(lambda: _cli_processes([task["id"]]), 30, what="the CLI to start")
 
     worker.kill_group()  # SIGKILL to the worker and its pool processes
 
-    wait_until(lambda: not processes_with(marker), 5, what="the orphaned CLI to end")
+    wait_until(lambda: not processes_with(task["id"]), 5, what="the orphaned CLI to end")
     done = stack.wait_done(task["id"], timeout=30)
     assert done["status"] == "failed"
     assert "stopped responding" in done["error"]

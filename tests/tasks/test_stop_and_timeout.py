@@ -15,17 +15,16 @@ def _wait_for_output(stack: Stack, task_id: str, lines: int = 3) -> None:
 
 
 def test_stop_during_a_slow_stream_cancels_and_leaves_no_process(stack: Stack) -> None:
-    marker = f"mark-{uuid.uuid4().hex}"
-    task = stack.submit(f"{marker}\n@stub slow 60")
+    task = stack.submit("@stub slow 60")
     stack.wait_status(task["id"], {"running"})
     _wait_for_output(stack, task["id"])
-    assert processes_with(marker), "the CLI should be running"
+    assert processes_with(task["id"]), "the CLI should be running"
 
     response = stack.client.post(f"/api/tasks/{task['id']}/stop")
     assert response.status_code == 200, response.text
     assert response.json()["detail"] == "stop requested"
 
-    wait_until(lambda: not processes_with(marker), 2, what="the CLI to be gone")
+    wait_until(lambda: not processes_with(task["id"]), 2, what="the CLI to be gone")
     done = stack.wait_done(task["id"], timeout=10)
     assert done["status"] == "cancelled"
     assert done["error"] == "Stopped by user"
@@ -34,11 +33,14 @@ def test_stop_during_a_slow_stream_cancels_and_leaves_no_process(stack: Stack) -
 def test_stop_during_a_long_tool_ends_the_tool_too(stack: Stack) -> None:
     marker = f"mark-{uuid.uuid4().hex}"
     tool = f"python3 -c 'import time; time.sleep(300)' {marker}-tool"
-    task = stack.submit(f"{marker}\n@stub bash {tool}")
+    task = stack.submit(f"@stub bash {tool}")
     wait_until(lambda: processes_with(f"{marker}-tool"), 60, what="the tool to start")
 
     assert stack.client.post(f"/api/tasks/{task['id']}/stop").status_code == 200
-    wait_until(lambda: not processes_with(marker), 5, what="the CLI and its tool to be gone")
+    def gone() -> bool:
+        return not processes_with(marker) and not processes_with(task["id"])
+
+    wait_until(gone, 5, what="the CLI and its tool to be gone")
     assert stack.wait_done(task["id"], timeout=10)["status"] == "cancelled"
 
 
@@ -59,12 +61,11 @@ def test_timeout_fails_the_task_and_leaves_no_process(make_stack) -> None:  # ty
     stack = make_stack(TASK_TIMEOUT_SECONDS=4)
     stack.start_api()
     stack.start_worker()
-    marker = f"mark-{uuid.uuid4().hex}"
-    task = stack.submit(f"{marker}\n@stub slow 60")
+    task = stack.submit("@stub slow 60")
     done = stack.wait_done(task["id"], timeout=60)
     assert done["status"] == "failed"
     assert done["error"].startswith("Timed out after 4 s")
-    wait_until(lambda: not processes_with(marker), 2, what="no process of the run")
+    wait_until(lambda: not processes_with(task["id"]), 2, what="no process of the run")
 
 
 @pytest.mark.parametrize("whole_group", [True, False], ids=["group", "main-process-only"])
@@ -75,8 +76,9 @@ def test_worker_shutdown_ends_running_runs_and_says_why(make_stack, whole_group:
     stack.start_api()
     worker = stack.start_worker()
     marker = f"mark-{uuid.uuid4().hex}"
-    task = stack.submit(f"{marker}\n@stub bash python3 -c 'import time; time.sleep(300)' {marker}")
-    wait_until(lambda: len(processes_with(marker)) >= 2, 60, what="the CLI and its tool")
+    task = stack.submit(f"@stub bash python3 -c 'import time; time.sleep(300)' {marker}")
+    wait_until(lambda: processes_with(marker), 60, what="the tool to start")
+    assert len(processes_with(task["id"])) >= 2, "the CLI and its tool"
 
     if whole_group:
         worker.stop()
@@ -85,7 +87,7 @@ def test_worker_shutdown_ends_running_runs_and_says_why(make_stack, whole_group:
         worker.popen.wait(timeout=20)
 
     assert not worker.alive()
-    assert not processes_with(marker)
+    assert not processes_with(task["id"]) and not processes_with(marker)
     done = stack.task(task["id"])
     assert done["status"] == "failed"
     assert done["error"] == "The worker shut down while the task was running"
