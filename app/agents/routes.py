@@ -5,11 +5,11 @@ from fastapi import APIRouter, Response, status
 from app.agents import service
 from app.agents.schemas import (
     AgentCreate,
-    AgentFields,
     AgentPublic,
+    AgentUpdate,
     SkillCreate,
-    SkillFields,
     SkillPublic,
+    SkillUpdate,
 )
 
 agents_router = APIRouter(prefix="/api/agents", tags=["agents"])
@@ -33,7 +33,7 @@ def create_agent(body: AgentCreate) -> AgentPublic:
 
 
 @agents_router.put("/{name}", response_model=AgentPublic)
-def update_agent(name: str, body: AgentFields) -> AgentPublic:
+def update_agent(name: str, body: AgentUpdate) -> AgentPublic:
     return service.update_agent(name, body)
 
 
@@ -59,7 +59,7 @@ def create_skill(body: SkillCreate) -> SkillPublic:
 
 
 @skills_router.put("/{name}", response_model=SkillPublic)
-def update_skill(name: str, body: SkillFields) -> SkillPublic:
+def update_skill(name: str, body: SkillUpdate) -> SkillPublic:
     return service.update_skill(name, body)
 
 

@@ -88,6 +88,14 @@ class AgentCreate(AgentFields):
     name: str = NAME_FIELD
 
 
+class AgentUpdate(AgentFields):
+    """The new definition. What GET returns may be sent back as it is: `name` and `builtin`
+    are accepted and ignored (the name comes from the URL)."""
+
+    name: str | None = None
+    builtin: bool | None = None
+
+
 class AgentPublic(BaseModel):
     name: str
     description: str
@@ -121,6 +129,13 @@ class SkillFields(BaseModel):
 
 class SkillCreate(SkillFields):
     name: str = NAME_FIELD
+
+
+class SkillUpdate(SkillFields):
+    """Like AgentUpdate: GET's answer may be sent back as it is."""
+
+    name: str | None = None
+    builtin: bool | None = None
 
 
 class SkillPublic(BaseModel):

@@ -96,6 +96,8 @@ def _check_skills_exist(skills: list[str]) -> None:
 
 
 def _write_agent(name: str, fields: AgentFields) -> AgentPublic:
+    if getattr(fields, "name", None) not in (None, name):
+        raise InvalidDefinition(f"The body names {fields.name!r} but the URL names {name!r}")  # type: ignore[attr-defined]
     _check_skills_exist(fields.skills)
     meta: dict[str, object] = {
         "name": name,
@@ -112,7 +114,7 @@ def _write_agent(name: str, fields: AgentFields) -> AgentPublic:
 def create_agent(agent: AgentCreate) -> AgentPublic:
     if agent.name in builtin_agents() or _agent_path(agent.name).exists():
         raise Conflict(f"Agent {agent.name} already exists")
-    return _write_agent(agent.name, AgentFields(**agent.model_dump(exclude={"name"})))
+    return _write_agent(agent.name, agent)
 
 
 def _refuse_builtin(name: str, kind: str, builtins: set[str], verb: str) -> None:
@@ -168,6 +170,8 @@ def get_skill(name: str) -> SkillPublic:
 
 
 def _write_skill(name: str, fields: SkillFields) -> SkillPublic:
+    if getattr(fields, "name", None) not in (None, name):
+        raise InvalidDefinition(f"The body names {fields.name!r} but the URL names {name!r}")  # type: ignore[attr-defined]
     meta = {"name": name, "description": fields.description}
     write_atomically(_skill_path(name), render_markdown(meta, fields.content))
     return get_skill(name)
@@ -176,7 +180,7 @@ def _write_skill(name: str, fields: SkillFields) -> SkillPublic:
 def create_skill(skill: SkillCreate) -> SkillPublic:
     if skill.name in builtin_skills() or _skill_path(skill.name).exists():
         raise Conflict(f"Skill {skill.name} already exists")
-    return _write_skill(skill.name, SkillFields(**skill.model_dump(exclude={"name"})))
+    return _write_skill(skill.name, skill)
 
 
 def update_skill(name: str, fields: SkillFields) -> SkillPublic:

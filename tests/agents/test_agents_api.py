@@ -130,3 +130,15 @@ def test_skills_create_use_and_delete(stack: Stack) -> None:
     front = {**skill, "content": "---\nname: x\n---\nbody"}
     assert stack.client.post("/api/skills", json=front).status_code == 422
     assert stack.client.delete("/api/skills/testing").status_code == 403
+
+
+def test_what_get_returns_can_be_sent_back_with_put(stack: Stack) -> None:
+    assert stack.client.post("/api/agents", json=_agent("round-trip")).status_code == 201
+    agent = stack.client.get("/api/agents/round-trip").json()
+    agent["description"] = "Round-tripped."
+    updated = stack.client.put("/api/agents/round-trip", json=agent)
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["description"] == "Round-tripped."
+    agent["name"] = "someone-else"
+    mismatch = stack.client.put("/api/agents/round-trip", json=agent)
+    assert mismatch.status_code == 422 and "URL names" in mismatch.json()["detail"]
