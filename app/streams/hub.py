@@ -22,6 +22,9 @@ class StreamHub:
         self._redis = new_async_redis()
         self._pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._has_channels = asyncio.Event()
+        # redis-py's PubSub opens its connection lazily and is not safe for concurrent
+        # commands: two first subscribes at once would each open one, and one would be lost.
+        self._commands = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -38,7 +41,8 @@ class StreamHub:
         listeners.add(queue)
         if len(listeners) == 1:
             try:
-                await self._pubsub.subscribe(channel)
+                async with self._commands:
+                    await self._pubsub.subscribe(channel)
             except Exception as error:  # the reader resubscribes once Redis is back
                 logger.warning("subscribe to {} deferred: {}", channel, error)
         self._has_channels.set()
@@ -51,7 +55,8 @@ class StreamHub:
         if not listeners:
             del self._listeners[channel]
             try:
-                await self._pubsub.unsubscribe(channel)
+                async with self._commands:
+                    await self._pubsub.unsubscribe(channel)
             except Exception as error:
                 logger.debug("unsubscribe from {} failed: {}", channel, error)
 
@@ -84,10 +89,11 @@ class StreamHub:
         while True:
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
             try:
-                await self._pubsub.aclose()
-                self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                if self._listeners:
-                    await self._pubsub.subscribe(*self._listeners)
+                async with self._commands:
+                    await self._pubsub.aclose()
+                    self._pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                    if self._listeners:
+                        await self._pubsub.subscribe(*self._listeners)
                 break
             except Exception as error:
                 logger.debug("stream hub reconnect failed: {}", error)
