@@ -1,0 +1,105 @@
+"""Memory: resident set (psutil RSS; USS, the pages a process alone holds, in the details) of the
+API and of the worker (main and pool processes) idle after a few tasks, beside the bare Celery
+worker, and of the API holding 1,000 WebSocket clients (the clients in a process of their own)."""
+
+import time
+from typing import Any
+
+import psutil
+
+from bench.bare import run_cli
+from bench.report import BenchResult, Figure
+from bench.systems import Context, Systems, cli_command
+from bench.ws_clients import Clients
+from tests.support.processes import Proc
+
+MIB = 1024 * 1024
+WARM_TASKS = 4
+SETTLE_SECONDS = 2
+
+
+def _mib(proc: psutil.Process) -> dict[str, float]:
+    info = proc.memory_full_info()
+    return {"rss": round(info.rss / MIB, 2), "uss": round(info.uss / MIB, 2)}
+
+
+def worker_memory(proc: Proc) -> dict[str, Any]:
+    main = psutil.Process(proc.pid)
+    pool = [_mib(child) for child in main.children()]
+    return {
+        "main": _mib(main),
+        "pool": pool,
+        "pool_rss_each": round(sum(p["rss"] for p in pool) / max(1, len(pool)), 2),
+        "total_rss": round(_mib(main)["rss"] + sum(p["rss"] for p in pool), 2),
+    }
+
+
+def _warm(systems: Systems) -> None:
+    for index in range(WARM_TASKS):
+        task = systems.stack.submit(f"memory warm-up {index}", session_id="bench-memory")
+        systems.stack.wait_done(task["id"])
+        command = cli_command(systems.env, f"memory warm-up {index}")
+        args = [command.argv, systems.env["AGENTS_DIR"], command.stdin]
+        run_cli.apply_async(args=args).get(timeout=60)
+
+
+def run(ctx: Context) -> BenchResult:
+    count = 100 if ctx.quick else 1000
+    result = BenchResult("memory", f"Resident memory, idle and with {count} WebSocket clients")
+    with Systems(ctx, "memory") as systems:
+        assert systems.stack.api is not None and systems.bare_worker is not None
+        _warm(systems)
+        time.sleep(SETTLE_SECONDS)
+        api = psutil.Process(systems.stack.api.pid)
+        idle = {
+            "api": _mib(api),
+            "worker": worker_memory(systems.stack.workers[0]),
+            "bare_worker": worker_memory(systems.bare_worker),
+        }
+        url = f"{systems.ws_base}/bench-memory-clients?token={systems.token}"
+        with Clients(url, count, 120, systems.dir / "clients.log") as clients:
+            connect_seconds = clients.wait_ready()
+            time.sleep(SETTLE_SECONDS)
+            holding = _mib(api)
+            clients.result(stop=True)
+    per_client_kib = (holding["rss"] - idle["api"]["rss"]) * 1024 / count
+    result.details = {
+        "idle_mib": idle,
+        "api_with_clients_mib": holding,
+        "clients": count,
+        "clients_connect_seconds": connect_seconds,
+        "api_rss_per_client_kib": round(per_client_kib, 1),
+    }
+    worker, bare = idle["worker"], idle["bare_worker"]
+    result.figures += [
+        Figure("API idle, RSS", "MiB", idle["api"]["rss"]),
+        Figure(
+            f"API holding {count} WebSocket clients, RSS",
+            "MiB",
+            holding["rss"],
+            idle["api"]["rss"],
+            "API idle",
+        ),
+        Figure(
+            "worker main process idle, RSS",
+            "MiB",
+            worker["main"]["rss"],
+            bare["main"]["rss"],
+            "bare Celery",
+        ),
+        Figure(
+            "worker pool process idle, RSS each",
+            "MiB",
+            worker["pool_rss_each"],
+            bare["pool_rss_each"],
+            "bare Celery",
+        ),
+        Figure(
+            "worker main + pool idle, RSS",
+            "MiB",
+            worker["total_rss"],
+            bare["total_rss"],
+            "bare Celery",
+        ),
+    ]
+    return result

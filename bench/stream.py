@@ -1,0 +1,114 @@
+"""Stream latency: a CLI line written → received by each WebSocket client, with 1, 100 and 1,000
+clients of one API process watching the same task (its session), the clients in a process of
+their own. The CLI stand-in prints 200 lines 20 ms apart, each carrying the time it was written.
+Baseline, in the same run: a plain Redis subscriber on the session's channel (the transport the
+API relays from), so the difference is what the API's hub and relay add."""
+
+import threading
+import time
+from typing import Any
+
+import redis
+
+from app.streams.events import TERMINAL_EVENTS, peek_header, session_channel
+from bench.report import BenchResult, Figure
+from bench.stand_in import stream_prompt
+from bench.stats import summary_ms
+from bench.systems import Context, Systems
+from bench.ws_clients import BENCH_T, Clients
+
+LINES = 200
+INTERVAL_MS = 20
+GOAL_CLIENTS = 100
+GOAL_P99_MS = 20.0
+
+
+class RedisWatcher(threading.Thread):
+    """Receives a channel's events straight from Redis and notes when each arrived."""
+
+    def __init__(self, url: str, channel: str, timeout: float) -> None:
+        super().__init__(name="redis-watcher", daemon=True)
+        self.client = redis.Redis.from_url(url)
+        self.pubsub = self.client.pubsub()
+        self.pubsub.subscribe(channel)
+        self.pubsub.get_message(timeout=5)  # the subscription's confirmation
+        self.timeout = timeout
+        self.received: list[tuple[float, str]] = []
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            message = self.pubsub.get_message(ignore_subscribe_messages=True, timeout=0.5)
+            if message is None:
+                continue
+            text = message["data"].decode()
+            self.received.append((time.time(), text))
+            header = peek_header(text)
+            if header and header[0] in TERMINAL_EVENTS:
+                break
+        self.pubsub.close()
+        self.client.close()
+
+    def summary(self) -> dict[str, Any]:
+        latencies = [
+            at - float(match[1]) for at, text in self.received if (match := BENCH_T.search(text))
+        ]
+        return {"lines": len(latencies), "latency_ms": summary_ms(latencies)}
+
+
+def measure(systems: Systems, clients: int, timeout: float) -> dict[str, Any]:
+    session = f"bench-stream-{clients}"
+    url = f"{systems.ws_base}/{session}?token={systems.token}"
+    log = systems.dir / f"clients-{clients}.log"
+    with Clients(url, clients, timeout, log) as watchers:
+        connect_seconds = watchers.wait_ready()
+        time.sleep(1 + clients / 500)  # the API subscribes each socket after accepting it
+        direct = RedisWatcher(systems.env["REDIS_URL"], session_channel(session), timeout)
+        direct.start()
+        body = {"prompt": stream_prompt(LINES, INTERVAL_MS), "session_id": session}
+        systems.stack.client.post("/api/tasks", json=body).raise_for_status()
+        received = watchers.result()
+        direct.join(timeout)
+    return {
+        "clients": clients,
+        "connect_seconds": connect_seconds,
+        "websocket": received,
+        "redis": direct.summary(),
+    }
+
+
+def run(ctx: Context) -> BenchResult:
+    counts = (1, 100) if ctx.quick else (1, 100, 1000)
+    result = BenchResult(
+        "stream", f"Stream latency, {LINES} lines {INTERVAL_MS} ms apart, one API process"
+    )
+    runs: list[dict[str, Any]] = []
+    with Systems(ctx, "stream", bare=False) as systems:
+        measure(systems, 1, 60)  # warm-up
+        for clients in counts:
+            runs.append(measure(systems, clients, 60 if ctx.quick else 180))
+    result.details = {"lines": LINES, "interval_ms": INTERVAL_MS, "runs": runs}
+    for entry in runs:
+        clients = entry["clients"]
+        ws, direct = entry["websocket"], entry["redis"]
+        expected = LINES * clients
+        received = ws["latency_ms"].get("n", 0)
+        if received < expected or direct["lines"] < LINES:
+            result.details.setdefault("warnings", []).append(
+                f"{clients} clients: {received}/{expected} lines over WebSocket, "
+                f"{direct['lines']}/{LINES} over Redis"
+            )
+        for q in ("p50", "p99"):
+            goal = clients == GOAL_CLIENTS and q == "p99"
+            figure = Figure(
+                f"line → WebSocket, {clients} client{'s' if clients > 1 else ''}, {q}",
+                "ms",
+                ws["latency_ms"].get(q, float("nan")),
+                direct["latency_ms"].get(q, float("nan")),
+                "Redis subscriber",
+                goal=f"≤ {GOAL_P99_MS:g} ms" if goal else "",
+            )
+            if goal:
+                figure.met = figure.system <= GOAL_P99_MS
+            result.figures.append(figure)
+    return result

@@ -1,0 +1,253 @@
+"""The parts a benchmark runs: the system (API + one Celery worker, started from environment
+settings like the tests do) and, beside it, a bare Celery worker on the same Redis. Every process
+started here is stopped on the way out, on error and on Ctrl-C too."""
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from unittest import mock
+
+import httpx
+import redis
+
+from app.config import Settings
+from app.tasks.models import Task
+from tests.support.processes import BIN, ROOT, Proc, wait_until
+from tests.support.redis_server import PrivateRedis, answers
+from tests.support.stack import TOKEN, Stack
+from worker.cli import build_argv, build_env
+
+BENCH_DIR = Path(__file__).resolve().parent
+SYSTEM_DB = 10
+BARE_DB = 11
+NO_MODEL = "http://127.0.0.1:9"  # the stand-in CLI never calls a model
+# The deployment's own timings (app/config.py defaults), not the tests' fast ones.
+DEPLOYMENT_SETTINGS: dict[str, object] = {
+    "HEARTBEAT_SECONDS": 5,
+    "HEARTBEAT_TIMEOUT_SECONDS": 60,
+    "SWEEP_INTERVAL_SECONDS": 10,
+    "REQUEUE_AFTER_SECONDS": 30,
+    "STOP_GRACE_SECONDS": 1,
+    "CELERY_QUEUE": "ccagent-bench",
+    "LOG_LEVEL": "INFO",
+}
+
+
+@dataclass
+class Context:
+    """What every benchmark of one run shares."""
+
+    tmp: Path
+    redis_base: str
+    quick: bool
+
+    def redis_url(self, db: int) -> str:
+        """A Redis database of the benchmarks' own (10-14), emptied first."""
+        url = f"{self.redis_base}/{db}"
+        redis.Redis.from_url(url).flushdb()
+        return url
+
+
+def redis_base(tmp: Path) -> tuple[str, PrivateRedis | None]:
+    """A private redis-server shared by the system and its baseline (databases are flushed:
+    never a user's Redis), or BENCH_REDIS_URL's server when set and answering."""
+    url = os.environ.get("BENCH_REDIS_URL", "")
+    base = url.rsplit("/", 1)[0] if url.rsplit("/", 1)[-1].isdigit() else url
+    if base and answers(f"{base}/{SYSTEM_DB}"):
+        return base, None
+    private = PrivateRedis(tmp / "redis").start()
+    return private.url.rsplit("/", 1)[0], private
+
+
+def write_launcher(directory: Path) -> Path:
+    """An executable that runs bench/stand_in.py on this venv's Python started with -IS (no
+    site: ~10 ms to start, against ~100 ms for `python3` through a version-manager shim)."""
+    path = directory / "claude-stand-in"
+    path.write_text(
+        f"#!{sys.executable} -IS\n"
+        "import time\n"
+        "started = time.time()\n"
+        "import sys\n"
+        f"sys.path.insert(0, {str(BENCH_DIR)!r})\n"
+        "import stand_in\n"
+        "stand_in.main(started)\n"
+    )
+    path.chmod(0o755)
+    return path
+
+
+def read_starts(log: Path) -> dict[str, float]:
+    """prompt → time.time() at which the stand-in started, from BENCH_START_LOG."""
+    if not log.exists():
+        return {}
+    starts: dict[str, float] = {}
+    for line in log.read_text().splitlines():
+        prompt, _, started = line.rpartition("\t")
+        starts[prompt] = float(started)
+    return starts
+
+
+def settings_for(env: dict[str, str]) -> Settings:
+    """The Settings a process started with `env` reads."""
+    with mock.patch.dict(os.environ, env, clear=True):
+        return Settings(_env_file=None)
+
+
+@dataclass
+class CliCommand:
+    """How the system's worker runs the CLI for one prompt: argv, environment, stdin."""
+
+    argv: list[str]
+    env: dict[str, str]
+    stdin: str | None
+
+
+def cli_command(env: dict[str, str], prompt: str, home: str = "unused") -> CliCommand:
+    """The worker's command for `prompt` (worker/cli.py), the prompt on stdin unless it is
+    among the arguments."""
+    settings = settings_for(env)
+    task = Task(prompt=prompt, session_id="bench")
+    argv = build_argv(settings, task)
+    with mock.patch.dict(os.environ, env, clear=True):
+        cli_env = build_env(settings, home, task.id)
+    return CliCommand(argv, cli_env, None if prompt in argv else prompt)
+
+
+def _started(proc: Proc, ready: Callable[[], bool], what: str, timeout: float = 60) -> Proc:
+    """Wait until `proc` is ready; kill its group if it is not (or on Ctrl-C meanwhile)."""
+    try:
+
+        def check() -> bool:
+            if not proc.alive():
+                raise RuntimeError(f"{what} exited:\n{proc.log()}")
+            return ready()
+
+        wait_until(check, timeout, what=what)
+    except BaseException:
+        proc.kill_group()
+        raise
+    return proc
+
+
+def start_api(env: dict[str, str], port: int, log: Path) -> Proc:
+    command = [str(BIN / "python"), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--log-level", "warning"]
+
+    def ready() -> bool:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
+            return True
+        except httpx.HTTPError:
+            return False
+
+    return _started(Proc("api", command, env, log), ready, "the API")
+
+
+def start_worker(env: dict[str, str], app: str, node: str, log: Path) -> Proc:
+    """A Celery worker started as tests/support starts the system's (same flags)."""
+    command = [str(BIN / "celery"), "-A", app, "worker", "-n", f"{node}@%h"]
+    command += ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+    proc = Proc(f"worker {node}", command, env, log)
+    return _started(proc, lambda: " ready." in proc.log(), f"worker {node}")
+
+
+def start_stub(port: int, log: Path) -> Proc:
+    """The model stub, as `just stub` runs it."""
+    command = [str(BIN / "python"), "-m", "stub", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--log-level", "warning"]
+
+    def ready() -> bool:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/_stub/health", timeout=1).is_success
+        except httpx.HTTPError:
+            return False
+
+    return _started(Proc("stub", command, dict(os.environ), log), ready, "the model stub")
+
+
+class Systems:
+    """The system and the bare baseline, both with the same worker settings and CLI."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        name: str,
+        *,
+        bare: bool = True,
+        cli: str | None = None,
+        model_url: str = NO_MODEL,
+        concurrency: int = 2,
+        **overrides: object,
+    ) -> None:
+        self.dir = ctx.tmp / name
+        self.dir.mkdir(parents=True)
+        self.launcher = write_launcher(self.dir)
+        self.start_log = self.dir / "cli-starts.log"
+        settings = {
+            **DEPLOYMENT_SETTINGS,
+            "CLAUDE_CLI_PATH": cli or str(self.launcher),
+            "MAX_CONCURRENT_TASKS": concurrency,
+            "BENCH_START_LOG": str(self.start_log),
+            **overrides,
+        }
+        self.stack = Stack(self.dir, ctx.redis_url(SYSTEM_DB), model_url, **settings)
+        self.bare_url = ctx.redis_url(BARE_DB) if bare else None
+        self.bare_worker: Proc | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.stack.env
+
+    @property
+    def ws_base(self) -> str:
+        return f"ws://127.0.0.1:{self.stack.port}/ws"
+
+    @property
+    def token(self) -> str:
+        return TOKEN
+
+    def start(self) -> "Systems":
+        stack = self.stack
+        stack.api = start_api(self.env, stack.port, self.dir / "api.log")
+        stack.workers.append(
+            start_worker(self.env, "worker.celery_app", "sys", self.dir / "worker-sys.log")
+        )
+        if self.bare_url:
+            env = {**self.env, "BENCH_BARE_REDIS_URL": self.bare_url, "PYTHONPATH": str(ROOT)}
+            self.bare_worker = start_worker(
+                env, "bench.bare:bare_app", "bare", self.dir / "worker-bare.log"
+            )
+        return self
+
+    def close(self) -> None:
+        """Stop every process (SIGTERM, then SIGKILL); a second Ctrl-C meanwhile kills them."""
+        self.stack.client.close()
+        procs = [self.bare_worker, *self.stack.workers, self.stack.api]
+        for index, proc in enumerate(procs):
+            if proc is None:
+                continue
+            try:
+                proc.stop()
+            except BaseException:
+                for rest in procs[index:]:
+                    if rest is not None:
+                        rest.kill_group()
+                raise
+
+    def __enter__(self) -> "Systems":
+        try:
+            return self.start()
+        except BaseException:
+            self.close()
+            raise
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,176 @@
+"""Many WebSocket clients in a process of their own, apart from the API and from the benchmark.
+
+`python -m bench.ws_clients URL COUNT TIMEOUT` opens COUNT connections to URL (asyncio, uvloop
+when installed), prints `ready`, then records each event with the time it was received, until
+every client got a terminal event, a line arrives on stdin, or TIMEOUT seconds pass. It prints
+one JSON line: the latency of every `task.output` line carrying `bench_t` (the time the CLI
+wrote it), from the CLI's write to the client's receipt. `Clients` runs it from the parent.
+"""
+
+import asyncio
+import contextlib
+import json
+import re
+import resource
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from app.streams.events import TERMINAL_EVENTS, peek_header
+from bench.stats import summary_ms
+
+BENCH_T = re.compile(r'bench_t\\":([0-9.eE+-]+)')
+CONNECTING_AT_ONCE = 50
+
+Received = list[tuple[float, str]]
+
+
+def raise_fd_limit(needed: int) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        ceiling = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+
+
+async def _read(ws: ClientConnection, log: Received) -> None:
+    async for raw in ws:
+        text = raw if isinstance(raw, str) else raw.decode()
+        log.append((time.time(), text))
+        header = peek_header(text)
+        if header and header[0] in TERMINAL_EVENTS:
+            return
+
+
+def _stdin_closed_or_line() -> asyncio.Future[None]:
+    loop = asyncio.get_running_loop()
+    signalled: asyncio.Future[None] = loop.create_future()
+
+    def on_input() -> None:
+        loop.remove_reader(sys.stdin.fileno())
+        if not signalled.done():
+            signalled.set_result(None)
+
+    loop.add_reader(sys.stdin.fileno(), on_input)
+    return signalled
+
+
+def summarise(logs: list[Received]) -> dict[str, Any]:
+    latencies: list[float] = []
+    lines_per_client: list[int] = []
+    finished = 0
+    for log in logs:
+        lines = 0
+        for received_at, text in log:
+            match = BENCH_T.search(text)
+            if match:
+                latencies.append(received_at - float(match[1]))
+                lines += 1
+        lines_per_client.append(lines)
+        header = peek_header(log[-1][1]) if log else None
+        finished += bool(header and header[0] in TERMINAL_EVENTS)
+    return {
+        "clients": len(logs),
+        "clients_finished": finished,
+        "lines_min": min(lines_per_client, default=0),
+        "lines_max": max(lines_per_client, default=0),
+        "latency_ms": summary_ms(latencies),
+    }
+
+
+async def main(url: str, count: int, timeout: float) -> dict[str, Any]:
+    raise_fd_limit(count + 256)
+    gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
+
+    async def open_one() -> ClientConnection:
+        async with gate:
+            return await connect(
+                url, max_size=None, max_queue=None, ping_interval=None, open_timeout=120
+            )
+
+    started = time.monotonic()
+    sockets = await asyncio.gather(*(open_one() for _ in range(count)))
+    print(f"ready {time.monotonic() - started:.3f}", flush=True)
+    logs: list[Received] = [[] for _ in sockets]
+    readers: asyncio.Future[Any] = asyncio.gather(
+        *(_read(ws, log) for ws, log in zip(sockets, logs, strict=True))
+    )
+    stop: asyncio.Future[Any] = _stdin_closed_or_line()
+    await asyncio.wait([readers, stop], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    readers.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await readers
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.gather(*(ws.close() for ws in sockets)), timeout=10)
+    return {
+        "connect_seconds": round(time.monotonic() - started, 3),
+        "cpu_seconds": round(time.process_time(), 3),
+        **summarise(logs),
+    }
+
+
+class Clients:
+    """The parent's handle on a clients process; it is killed on the way out, whatever happens."""
+
+    def __init__(self, url: str, count: int, timeout: float, log: Path) -> None:
+        self.timeout = timeout
+        self._log: IO[bytes] = log.open("ab")
+        command = [sys.executable, "-m", "bench.ws_clients", url, str(count), str(timeout)]
+        self.proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def wait_ready(self, timeout: float = 180) -> float:
+        """Seconds the clients took to connect."""
+        assert self.proc.stdout is not None
+        if not select.select([self.proc.stdout], [], [], timeout)[0]:
+            raise TimeoutError(f"WebSocket clients not connected after {timeout} s")
+        line = self.proc.stdout.readline().decode()
+        if not line.startswith("ready"):
+            raise RuntimeError(f"WebSocket clients failed: {line!r} (see {self._log.name})")
+        return float(line.split()[1])
+
+    def result(self, stop: bool = False) -> dict[str, Any]:
+        """Their summary, once every client saw the task end (or at once with stop=True)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if stop:
+            self.proc.stdin.write(b"stop\n")
+            self.proc.stdin.flush()
+        if not select.select([self.proc.stdout], [], [], self.timeout + 60)[0]:
+            raise TimeoutError("WebSocket clients gave no result")
+        line = self.proc.stdout.readline().decode().strip()
+        self.proc.wait(timeout=30)
+        if self.proc.returncode != 0 or not line:
+            raise RuntimeError(f"WebSocket clients failed (see {self._log.name})")
+        return dict(json.loads(line))
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+    def __enter__(self) -> "Clients":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+if __name__ == "__main__":
+    try:
+        import uvloop
+
+        runner: Any = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    summary = runner(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3])))
+    print(json.dumps(summary), flush=True)
