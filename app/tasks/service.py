@@ -161,16 +161,26 @@ def last_chunk_seq(db: Session, task_id: str) -> int | None:
     return db.exec(select(func.max(TaskChunk.seq)).where(TaskChunk.task_id == task_id)).one()
 
 
-def finish(db: Session, task: Task, status: TaskStatus, seq: int, **values: Any) -> Task | None:
+def finish(
+    db: Session,
+    task: Task,
+    status: TaskStatus,
+    seq: int,
+    chunks: Sequence[tuple[int, str]] = (),
+    **values: Any,
+) -> Task | None:
     """End a task in a terminal status, add its cost to its session and its reply to its
-    conversation, in one transaction; then announce it.
+    conversation, and its last unsaved output `chunks`, in one transaction; then announce it.
     Returns the ended task, or None (and changes nothing) when it had already ended."""
     if not status.is_terminal:
         raise ValueError(f"{status} is not a terminal status")
     values.setdefault("finished_at", utcnow())
     if not transition(db, task.id, status, **values):
         db.rollback()
+        # Ended elsewhere (say, the sweeper); the output is kept all the same.
+        save_chunks(db, task.id, chunks)
         return None
+    db.add_all(TaskChunk(task_id=task.id, seq=n, line=line) for n, line in chunks)
     db.execute(
         update(AgentSession)
         .where(col(AgentSession.id) == task.session_id)
