@@ -1,7 +1,15 @@
 """Domain errors, and the one place they become HTTP answers."""
 
+from typing import Any
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from loguru import logger
+from pydantic import BaseModel
+from redis.exceptions import RedisError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 
 class DomainError(Exception):
@@ -26,7 +34,54 @@ class ServiceUnavailable(DomainError):
     status_code = 503
 
 
+class ErrorDetail(BaseModel):
+    """Every error answer but a validation error (422, whose detail lists the problems)."""
+
+    detail: str
+
+
+_MEANINGS = {
+    400: "The body cannot be parsed, or the request cannot be carried out as it stands",
+    401: "Missing or invalid bearer token",
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    413: "Request body too large",
+    429: "Refused for now (the daily budget is spent)",
+    503: "A part the request needs (Redis) is unavailable; try again shortly",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI entries of a route's error answers, for `responses=`."""
+    return {code: {"model": ErrorDetail, "description": _MEANINGS[code]} for code in codes}
+
+
+def redis_unavailable(error: Exception) -> ServiceUnavailable:
+    return ServiceUnavailable(f"Redis is unavailable ({error}); try again shortly")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:
         return JSONResponse({"detail": error.message}, status_code=error.status_code)
+
+    @app.exception_handler(RedisError)
+    async def _redis_error(request: Request, error: RedisError) -> JSONResponse:
+        # Redis is transport: while it is down a request that needs it is refused, not a 500.
+        logger.warning("{} {}: Redis is unavailable: {}", request.method, request.url.path, error)
+        return await _domain_error(request, redis_unavailable(error))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 405:
+            # Starlette's Allow names the methods of one route of the path; it must name all.
+            allowed = {
+                method
+                for route in app.router.routes
+                if route.matches(request.scope)[0] is not Match.NONE
+                for method in getattr(route, "methods", None) or ()
+            }
+            headers = {**(error.headers or {}), "Allow": ", ".join(sorted(allowed))}
+            error = HTTPException(405, error.detail, headers)
+        return await http_exception_handler(request, error)

@@ -28,6 +28,9 @@ celery_app.conf.update(
         "socket_timeout": 5,
     },
     broker_connection_retry_on_startup=True,
+    # A Redis restart must not stop the runs in progress (Celery 6 will default to cancelling
+    # them): they carry on, record their end in the database, and the worker reconnects.
+    worker_cancel_long_running_tasks_on_connection_loss=False,
     worker_send_task_events=True,
     task_send_sent_event=True,
     worker_hijack_root_logger=False,

@@ -1,5 +1,6 @@
 """The CLI's command line and environment, and reading its `result` line."""
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -75,7 +76,9 @@ class ResultLine:
 
     @classmethod
     def parse(cls, line: dict[str, Any]) -> "ResultLine":
-        usage = line.get("usage") or {}
+        usage = line.get("usage")
+        if not isinstance(usage, dict):
+            usage = {}
         subtype = str(line.get("subtype", ""))
         text = line.get("result")
         if not isinstance(text, str):
@@ -108,4 +111,16 @@ def _describe_subtype(subtype: str) -> str:
 
 
 def _number(value: Any, kind: type) -> Any:
-    return kind(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+    """A number the database and the API can hold, as `kind`, else None: a CLI's JSON may
+    hold Infinity, NaN, or integers past 64 bits."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = kind(value)
+    except (OverflowError, ValueError):
+        return None
+    if isinstance(number, float) and not math.isfinite(number):
+        return None
+    if isinstance(number, int) and not -(2**63) <= number < 2**63:
+        return None
+    return number

@@ -46,7 +46,7 @@ def spawn(
         stdout=subprocess.PIPE,
         stderr=stderr,
         start_new_session=True,
-        bufsize=0,
+        bufsize=-1,  # buffered: an unbuffered readline reads one byte per system call
     )
     if stdin_text is not None:
         threading.Thread(target=_feed, args=(proc, stdin_text.encode()), daemon=True).start()

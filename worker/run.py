@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import tempfile
 import threading
 import time
@@ -42,30 +43,60 @@ class Watchdog:
 
     task_id: str
     proc: Any
+    relay: "Relay"
     reason: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
+    warned: set[str] = field(default_factory=set)
+    exited_at: float | None = None
 
     def run(self) -> None:
         deadline = time.monotonic() + settings.TASK_TIMEOUT_SECONDS
         next_beat = time.monotonic() + settings.HEARTBEAT_SECONDS
         while not self.done.wait(WATCH_TICK_SECONDS):
+            if time.monotonic() >= deadline:
+                self.stop("timeout")
+            elif SHUTTING_DOWN.is_set():
+                self.stop("shutdown")
+            # Redis and the database are checked apart: with Redis down the task still beats
+            # (the sweeper must not take it for lost) and still obeys a stop recorded in the
+            # database.
             try:
-                if time.monotonic() >= deadline:
-                    self.stop("timeout")
-                elif SHUTTING_DOWN.is_set():
-                    self.stop("shutdown")
-                elif requested := cast(
-                    bytes | None, sync_redis().get(events.stop_key(self.task_id))
-                ):
+                if requested := cast(bytes | None, sync_redis().get(events.stop_key(self.task_id))):
                     self.stop(requested.decode())
-                if time.monotonic() >= next_beat:
-                    next_beat = time.monotonic() + settings.HEARTBEAT_SECONDS
+                self.warned.discard("Redis")
+            except Exception as error:
+                self._warn_once("Redis", error)
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + settings.HEARTBEAT_SECONDS
+                try:
+                    # Lines wait for the next one to be saved in a batch; a CLI silent for long
+                    # (a long tool) must not keep its last lines out of the database.
+                    self.relay.flush(only_if_due=True)
                     with session_scope() as db:
                         service.beat(db, self.task_id)
                         if service.get_task(db, self.task_id).stop_requested:
                             self.stop("cancel")
-            except Exception as error:  # Redis or the database down: keep running, keep trying
-                logger.warning("watchdog of task {}: {}", self.task_id, error)
+                    self.warned.discard("the database")
+                except Exception as error:
+                    self._warn_once("the database", error)
+            self._end_what_holds_the_output()
+
+    def _end_what_holds_the_output(self) -> None:
+        """The CLI has exited but its output has not ended: a process it left behind holds the
+        pipe open. After the grace period, end the leftovers, or the task waits for them."""
+        if self.exited_at is None:
+            if self.proc.poll() is not None:
+                self.exited_at = time.monotonic()
+        elif time.monotonic() - self.exited_at > settings.STOP_GRACE_SECONDS:
+            logger.info("task {}: the CLI exited; ending what it left running", self.task_id)
+            process.reap_orphans()
+            self.exited_at = float("inf")  # once
+
+    def _warn_once(self, part: str, error: Exception) -> None:
+        """Say it once per outage, not ten times a second: the run goes on, the checks retry."""
+        if part not in self.warned:
+            self.warned.add(part)
+            logger.warning("watchdog of task {}: {} is unavailable: {}", self.task_id, part, error)
 
     def stop(self, reason: str) -> None:
         if self.reason is None:
@@ -83,6 +114,7 @@ class Relay:
         self.unsaved: list[tuple[int, str]] = []
         self.last_flush = time.monotonic()
         self.redis_failed = False
+        self.lock = threading.Lock()  # the watchdog flushes too
 
     def publish(self, event: str) -> None:
         try:
@@ -95,19 +127,28 @@ class Relay:
 
     def line(self, text: str) -> None:
         self.seq += 1
-        self.unsaved.append((self.seq, text))
-        self.publish(events.encode_event(events.TASK_OUTPUT, self.task.id, self.seq, line=text))
-        if len(self.unsaved) >= CHUNK_FLUSH_LINES or (
-            time.monotonic() - self.last_flush >= CHUNK_FLUSH_SECONDS
-        ):
+        with self.lock:
+            self.unsaved.append((self.seq, text))
+        if self.redis_failed:
+            # Lines that missed Redis are saved before the next one is announced: a client
+            # that sees the gap fills it from the database.
             self.flush()
+        self.publish(events.encode_event(events.TASK_OUTPUT, self.task.id, self.seq, line=text))
+        if len(self.unsaved) >= CHUNK_FLUSH_LINES:
+            self.flush()
+        else:
+            self.flush(only_if_due=True)
 
-    def flush(self) -> None:
-        if self.unsaved:
-            with session_scope() as db:
-                service.save_chunks(db, self.task.id, self.unsaved)
-            self.unsaved = []
-        self.last_flush = time.monotonic()
+    def flush(self, only_if_due: bool = False) -> None:
+        """Save the lines not saved yet (`only_if_due`: if the last save is old enough)."""
+        with self.lock:
+            if only_if_due and time.monotonic() - self.last_flush < CHUNK_FLUSH_SECONDS:
+                return
+            if self.unsaved:
+                with session_scope() as db:
+                    service.save_chunks(db, self.task.id, self.unsaved)
+                self.unsaved = []
+            self.last_flush = time.monotonic()
 
 
 def worker_home(slot: str) -> str:
@@ -165,7 +206,7 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
             stderr,
             stdin_text=task.prompt,
         )
-        watchdog = Watchdog(task.id, proc)
+        watchdog = Watchdog(task.id, proc, relay)
         watcher = threading.Thread(target=watchdog.run, name=f"watch-{task.id}", daemon=True)
         watcher.start()
         try:
@@ -183,7 +224,8 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
             process.reap_orphans()
         stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
         stderr_tail = stderr.read().decode("utf-8", errors="replace").strip()
-    return _outcome(watchdog.reason, result, exit_code, stderr_tail)
+    printed = relay.seq > events.SEQ_STARTED
+    return _outcome(watchdog.reason, result, exit_code, stderr_tail, printed)
 
 
 def _parse_result(text: str) -> ResultLine | None:
@@ -197,7 +239,11 @@ def _parse_result(text: str) -> ResultLine | None:
 
 
 def _outcome(
-    stop_reason: str | None, result: ResultLine | None, exit_code: int, stderr_tail: str
+    stop_reason: str | None,
+    result: ResultLine | None,
+    exit_code: int,
+    stderr_tail: str,
+    printed: bool,
 ) -> tuple[TaskStatus, dict[str, Any]]:
     values: dict[str, Any] = result.task_fields() if result else {}
     if stop_reason == "timeout":
@@ -217,7 +263,21 @@ def _outcome(
             "error": result.text or "Claude Code reported an error",
         }
     detail = f": {stderr_tail}" if stderr_tail else ""
+    if not printed:
+        return TaskStatus.FAILED, {
+            "error": f"Claude Code CLI {_exit(exit_code)} without printing anything{detail}"
+        }
     if exit_code != 0:
-        message = f"Claude Code CLI exited with code {exit_code} before reporting a result"
+        message = f"Claude Code CLI {_exit(exit_code)} before reporting a result"
         return TaskStatus.FAILED, {"error": message + detail}
     return TaskStatus.FAILED, {"error": f"Claude Code CLI ended without a result line{detail}"}
+
+
+def _exit(exit_code: int) -> str:
+    """How the CLI ended, in words: Popen gives -N for a process killed by signal N."""
+    if exit_code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-exit_code).name}"
+        except ValueError:
+            return f"was killed by signal {-exit_code}"
+    return f"exited with code {exit_code}"

@@ -11,6 +11,8 @@ from typing import Any, cast
 
 from redis import Redis
 
+from app.tasks.models import Task, TaskStatus
+
 PREFIX = "ccagent"
 BUFFER_TTL_SECONDS = 24 * 3600  # after a task ends; the database keeps its output for good
 
@@ -21,6 +23,11 @@ TASK_COMPLETED = "task.completed"
 TASK_FAILED = "task.failed"
 TASK_CANCELLED = "task.cancelled"
 TERMINAL_EVENTS = frozenset({TASK_COMPLETED, TASK_FAILED, TASK_CANCELLED})
+TERMINAL_EVENT_OF = {
+    TaskStatus.COMPLETED: TASK_COMPLETED,
+    TaskStatus.FAILED: TASK_FAILED,
+    TaskStatus.CANCELLED: TASK_CANCELLED,
+}
 
 SEQ_CREATED = 0
 SEQ_STARTED = 1
@@ -45,6 +52,22 @@ def stop_key(task_id: str) -> str:
 
 def encode_event(event_type: str, task_id: str, seq: int, **fields: Any) -> str:
     return json.dumps({"type": event_type, "task_id": task_id, "seq": seq, **fields})
+
+
+def terminal_event(task: Task, seq: int) -> str:
+    """The last event of an ended task: how it ended, its result or error, and its cost."""
+    return encode_event(
+        TERMINAL_EVENT_OF[task.status],
+        task.id,
+        seq,
+        status=task.status.value,
+        result=task.result,
+        error=task.error,
+        cost_usd=task.cost_usd,
+        input_tokens=task.input_tokens,
+        output_tokens=task.output_tokens,
+        num_turns=task.num_turns,
+    )
 
 
 def publish_events(redis: Redis, task_id: str, session_id: str, events: list[str]) -> None:

@@ -12,6 +12,7 @@ from app.auth import require_token
 from app.config import settings
 from app.db import engine
 from app.deps import SessionDep
+from app.errors import error_responses
 from app.redis_client import sync_redis
 from app.system.presence import live_workers
 from app.tasks.models import Task, TaskStatus
@@ -35,7 +36,12 @@ class Health(BaseModel):
     workers: int
 
 
-@router.get("/status", response_model=Status, dependencies=[Depends(require_token)])
+@router.get(
+    "/status",
+    response_model=Status,
+    dependencies=[Depends(require_token)],
+    responses=error_responses(401),
+)
 def get_status(db: SessionDep) -> Status:
     counts = dict(db.exec(select(Task.status, func.count()).group_by(Task.status)).all())
     total_cost = db.exec(select(func.coalesce(func.sum(Task.cost_usd), 0.0))).one()

@@ -6,13 +6,15 @@ from fastapi import APIRouter, Query, status
 from loguru import logger
 
 from app.deps import SessionDep
-from app.errors import ServiceUnavailable
+from app.errors import error_responses, redis_unavailable
 from app.redis_client import sync_redis
 from app.tasks import dispatch, service
 from app.tasks.models import TaskStatus
 from app.tasks.schemas import OutputChunk, StopResult, TaskCreate, TaskList, TaskOutput, TaskPublic
 
-router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+MAX_OFFSET = 1_000_000_000  # beyond every row; a larger one overflows SQLite's integers (a 500)
+
+router = APIRouter(prefix="/api/tasks", tags=["tasks"], responses=error_responses(401))
 
 
 def ensure_redis_answers() -> None:
@@ -20,7 +22,7 @@ def ensure_redis_answers() -> None:
     try:
         sync_redis().ping()
     except Exception as error:
-        raise ServiceUnavailable(f"Redis is unavailable ({error}); try again shortly") from None
+        raise redis_unavailable(error) from None
 
 
 def submit(db: SessionDep, **fields: object) -> TaskPublic:
@@ -36,7 +38,12 @@ def submit(db: SessionDep, **fields: object) -> TaskPublic:
     return TaskPublic.model_validate(task)
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=TaskPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskPublic,
+    responses=error_responses(400, 413, 429, 503),
+)
 def create_task(body: TaskCreate, db: SessionDep) -> TaskPublic:
     """Queue a prompt for the Claude Code CLI. Answers at once; follow it on /ws."""
     ensure_redis_answers()
@@ -50,7 +57,7 @@ def list_tasks(
     session_id: Annotated[str | None, Query(max_length=64)] = None,
     source: Annotated[str | None, Query(max_length=32)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TaskList:
     items, total = service.list_tasks(
         db, status=status_filter, session_id=session_id, source=source, limit=limit, offset=offset
@@ -60,12 +67,12 @@ def list_tasks(
     )
 
 
-@router.get("/{task_id}", response_model=TaskPublic)
+@router.get("/{task_id}", response_model=TaskPublic, responses=error_responses(404))
 def get_task(task_id: str, db: SessionDep) -> TaskPublic:
     return TaskPublic.model_validate(service.get_task(db, task_id))
 
 
-@router.get("/{task_id}/output", response_model=TaskOutput)
+@router.get("/{task_id}/output", response_model=TaskOutput, responses=error_responses(404))
 def get_output(task_id: str, db: SessionDep) -> TaskOutput:
     """Every line the CLI printed, in order; kept after the task ends."""
     task = service.get_task(db, task_id)
@@ -73,7 +80,7 @@ def get_output(task_id: str, db: SessionDep) -> TaskOutput:
     return TaskOutput(task_id=task.id, status=task.status, chunks=chunks)
 
 
-@router.post("/{task_id}/stop", response_model=StopResult)
+@router.post("/{task_id}/stop", response_model=StopResult, responses=error_responses(404, 409, 503))
 def stop_task(task_id: str, db: SessionDep) -> StopResult:
     """Cancel a queued task, or stop a running one and every process it started."""
     task = service.request_stop(db, task_id)

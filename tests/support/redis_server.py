@@ -72,3 +72,8 @@ class PrivateRedis:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+
+    def restart(self) -> "PrivateRedis":
+        """Start again, empty, on the same port (after `stop`: whatever it held is lost)."""
+        self.stop()
+        return self.start()

@@ -143,3 +143,24 @@ def processes_with(marker: str) -> list[psutil.Process]:
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return found
+
+
+def alive(procs: list[psutil.Process]) -> list[psutil.Process]:
+    """Those of procs still running (zombies excluded). psutil checks each one's start time
+    too, so a pid reused by a newer process does not count as theirs."""
+    found = []
+    for proc in procs:
+        try:
+            if proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def cmdline(proc: psutil.Process) -> list[str]:
+    """A process's command line, or [] once it has ended."""
+    try:
+        return list(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
+        return []

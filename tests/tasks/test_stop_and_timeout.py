@@ -37,6 +37,7 @@ def test_stop_during_a_long_tool_ends_the_tool_too(stack: Stack) -> None:
     wait_until(lambda: processes_with(f"{marker}-tool"), 60, what="the tool to start")
 
     assert stack.client.post(f"/api/tasks/{task['id']}/stop").status_code == 200
+
     def gone() -> bool:
         return not processes_with(marker) and not processes_with(task["id"])
 
