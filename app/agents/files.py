@@ -19,7 +19,10 @@ _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.DOTALL)
 
 
 class InvalidDefinition(DomainError):
-    status_code = 422
+    """A definition that passed the schema but cannot be written (a 400, not a 422: its detail
+    is a sentence, not a list of field errors)."""
+
+    status_code = 400
 
 
 def check_name(name: str, kind: str) -> str:

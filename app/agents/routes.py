@@ -1,9 +1,12 @@
 """HTTP routes for agents and skills."""
 
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 
 from app.agents import service
 from app.agents.schemas import (
+    NAME_PATTERN,
     AgentCreate,
     AgentPublic,
     AgentUpdate,
@@ -11,9 +14,13 @@ from app.agents.schemas import (
     SkillPublic,
     SkillUpdate,
 )
+from app.errors import error_responses
 
-agents_router = APIRouter(prefix="/api/agents", tags=["agents"])
-skills_router = APIRouter(prefix="/api/skills", tags=["skills"])
+# What an agent or skill request may answer besides success and a 422 for a malformed body.
+RESPONSES = error_responses(400, 401, 403, 404, 409, 413)
+agents_router = APIRouter(prefix="/api/agents", tags=["agents"], responses=RESPONSES)
+skills_router = APIRouter(prefix="/api/skills", tags=["skills"], responses=RESPONSES)
+Name = Annotated[str, Path(pattern=NAME_PATTERN, description="lowercase, digits, dashes")]
 
 
 @agents_router.get("", response_model=list[AgentPublic])
@@ -22,7 +29,7 @@ def list_agents() -> list[AgentPublic]:
 
 
 @agents_router.get("/{name}", response_model=AgentPublic)
-def get_agent(name: str) -> AgentPublic:
+def get_agent(name: Name) -> AgentPublic:
     return service.get_agent(name)
 
 
@@ -33,12 +40,12 @@ def create_agent(body: AgentCreate) -> AgentPublic:
 
 
 @agents_router.put("/{name}", response_model=AgentPublic)
-def update_agent(name: str, body: AgentUpdate) -> AgentPublic:
+def update_agent(name: Name, body: AgentUpdate) -> AgentPublic:
     return service.update_agent(name, body)
 
 
 @agents_router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_agent(name: str) -> Response:
+def delete_agent(name: Name) -> Response:
     service.delete_agent(name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -49,7 +56,7 @@ def list_skills() -> list[SkillPublic]:
 
 
 @skills_router.get("/{name}", response_model=SkillPublic)
-def get_skill(name: str) -> SkillPublic:
+def get_skill(name: Name) -> SkillPublic:
     return service.get_skill(name)
 
 
@@ -59,11 +66,11 @@ def create_skill(body: SkillCreate) -> SkillPublic:
 
 
 @skills_router.put("/{name}", response_model=SkillPublic)
-def update_skill(name: str, body: SkillUpdate) -> SkillPublic:
+def update_skill(name: Name, body: SkillUpdate) -> SkillPublic:
     return service.update_skill(name, body)
 
 
 @skills_router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_skill(name: str) -> Response:
+def delete_skill(name: Name) -> Response:
     service.delete_skill(name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,8 +1,11 @@
 """API shapes for agents and skills. Every field that becomes front matter is checked here."""
 
 import re
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from app.tasks.schemas import BLANK
 
 # Tools of Claude Code 2.1 that an agent may be given (MCP tools go as mcp__SERVER__TOOL).
 KNOWN_TOOLS = frozenset(
@@ -33,55 +36,38 @@ KNOWN_TOOLS = frozenset(
 MCP_TOOL = re.compile(r"^mcp__[A-Za-z0-9_-]+(__[A-Za-z0-9_-]+)?$")
 MODEL_ALIASES = frozenset({"opus", "sonnet", "haiku", "inherit"})
 MODEL_ID = re.compile(r"^claude-[a-z0-9][a-z0-9.-]{1,80}$")
-NAME_FIELD = Field(pattern=r"^[a-z][a-z0-9-]{0,47}$", description="lowercase, digits, dashes")
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
+NAME_FIELD = Field(pattern=NAME_PATTERN, description="lowercase, digits, dashes")
 
 
-def _one_line(value: str, what: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError(f"{what} must not be empty")
-    if "\n" in value or "\r" in value:
-        raise ValueError(f"{what} must be a single line")
-    return value
+# The schema says everything the API checks, so a client (or a fuzzer) can know it in advance.
+TOOL_PATTERN = rf"^({'|'.join(sorted(KNOWN_TOOLS))}|{MCP_TOOL.pattern[1:-1]})$"
+MODEL_PATTERN = rf"^({'|'.join(sorted(MODEL_ALIASES))}|{MODEL_ID.pattern[1:-1]})$"
+ONE_LINE = rf"^[^\r\n]*[^\r\n{BLANK}][^\r\n]*$"
+NOT_BLANK = rf"[^{BLANK}]"
+Tool = Annotated[str, Field(pattern=TOOL_PATTERN)]
+SkillName = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 class AgentFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    description: str = Field(max_length=1000, description="When to use this agent (one line).")
-    model: str = Field("inherit", description="opus, sonnet, haiku, inherit, or a claude-… id.")
-    tools: list[str] = Field(min_length=1, max_length=40, description="Tools the agent may use.")
-    skills: list[str] = Field(default_factory=list, max_length=40)
-    prompt: str = Field(min_length=1, max_length=100_000, description="The agent's instructions.")
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, value: str) -> str:
-        return _one_line(value, "description")
-
-    @field_validator("model")
-    @classmethod
-    def _model(cls, value: str) -> str:
-        if value not in MODEL_ALIASES and not MODEL_ID.match(value):
-            raise ValueError(
-                f"unknown model {value!r}: use opus, sonnet, haiku, inherit or claude-…"
-            )
-        return value
+    description: str = Field(
+        max_length=1000, pattern=ONE_LINE, description="When to use this agent (one line)."
+    )
+    model: str = Field(
+        "inherit", pattern=MODEL_PATTERN, description="opus, sonnet, haiku, inherit, or claude-…"
+    )
+    tools: list[Tool] = Field(min_length=1, max_length=40, description="Tools the agent may use.")
+    skills: list[SkillName] = Field(default_factory=list, max_length=40)
+    prompt: str = Field(
+        min_length=1, max_length=100_000, pattern=NOT_BLANK, description="Its instructions."
+    )
 
     @field_validator("tools")
     @classmethod
     def _tools(cls, value: list[str]) -> list[str]:
-        unknown = [tool for tool in value if tool not in KNOWN_TOOLS and not MCP_TOOL.match(tool)]
-        if unknown:
-            raise ValueError(f"unknown tools {unknown}; known: {', '.join(sorted(KNOWN_TOOLS))}")
         return list(dict.fromkeys(value))
-
-    @field_validator("prompt")
-    @classmethod
-    def _prompt(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("prompt must not be blank")
-        return value
 
 
 class AgentCreate(AgentFields):
@@ -92,7 +78,7 @@ class AgentUpdate(AgentFields):
     """The new definition. What GET returns may be sent back as it is: `name` and `builtin`
     are accepted and ignored (the name comes from the URL)."""
 
-    name: str | None = None
+    name: str | None = Field(None, pattern=NAME_PATTERN)
     builtin: bool | None = None
 
 
@@ -107,24 +93,17 @@ class AgentPublic(BaseModel):
 
 
 class SkillFields(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    description: str = Field(max_length=1000, description="When to use this skill (one line).")
-    content: str = Field(min_length=1, max_length=200_000, description="SKILL.md body (Markdown).")
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, value: str) -> str:
-        return _one_line(value, "description")
-
-    @field_validator("content")
-    @classmethod
-    def _content(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("content must not be blank")
-        if value.lstrip().startswith("---"):
-            raise ValueError("content is the body only: the front matter is written for you")
-        return value
+    description: str = Field(
+        max_length=1000, pattern=ONE_LINE, description="When to use this skill (one line)."
+    )
+    content: str = Field(
+        min_length=1,
+        max_length=200_000,
+        pattern=NOT_BLANK,
+        description="SKILL.md's body (Markdown); the front matter is written for you.",
+    )
 
 
 class SkillCreate(SkillFields):
@@ -134,7 +113,7 @@ class SkillCreate(SkillFields):
 class SkillUpdate(SkillFields):
     """Like AgentUpdate: GET's answer may be sent back as it is."""
 
-    name: str | None = None
+    name: str | None = Field(None, pattern=NAME_PATTERN)
     builtin: bool | None = None
 
 

@@ -92,12 +92,12 @@ def _check_skills_exist(skills: list[str]) -> None:
         s for s in skills if not inside(skills_dir(), check_name(s, "skill"), "SKILL.md").is_file()
     ]
     if missing:
-        raise InvalidDefinition(f"Unknown skills {missing}: create them first under /api/skills")
+        raise NotFound(f"Unknown skills {missing}: create them first under /api/skills")
 
 
 def _write_agent(name: str, fields: AgentFields) -> AgentPublic:
     if getattr(fields, "name", None) not in (None, name):
-        raise InvalidDefinition(f"The body names {fields.name!r} but the URL names {name!r}")  # type: ignore[attr-defined]
+        raise Conflict(f"The body names {fields.name!r} but the URL names {name!r}")  # type: ignore[attr-defined]
     _check_skills_exist(fields.skills)
     meta: dict[str, object] = {
         "name": name,
@@ -171,7 +171,9 @@ def get_skill(name: str) -> SkillPublic:
 
 def _write_skill(name: str, fields: SkillFields) -> SkillPublic:
     if getattr(fields, "name", None) not in (None, name):
-        raise InvalidDefinition(f"The body names {fields.name!r} but the URL names {name!r}")  # type: ignore[attr-defined]
+        raise Conflict(f"The body names {fields.name!r} but the URL names {name!r}")  # type: ignore[attr-defined]
+    if fields.content.lstrip().startswith("---"):
+        raise InvalidDefinition("content is the body only: the front matter is written for you")
     meta = {"name": name, "description": fields.description}
     write_atomically(_skill_path(name), render_markdown(meta, fields.content))
     return get_skill(name)

@@ -16,13 +16,20 @@ from app.conversations.schemas import (
     MessagePublic,
 )
 from app.deps import SessionDep
-from app.tasks.routes import ensure_redis_answers
+from app.errors import error_responses
+from app.tasks.routes import MAX_OFFSET, ensure_redis_answers
 
-router = APIRouter(prefix="/api/conversations", tags=["conversations"])
-chat_router = APIRouter(prefix="/api/chat", tags=["conversations"])
+router = APIRouter(
+    prefix="/api/conversations", tags=["conversations"], responses=error_responses(400, 401, 404)
+)
+chat_router = APIRouter(
+    prefix="/api/chat",
+    tags=["conversations"],
+    responses=error_responses(400, 401, 404, 413, 429, 503),
+)
 
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
 @chat_router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=ChatAccepted)
@@ -35,7 +42,12 @@ def chat(body: ChatRequest, db: SessionDep) -> ChatAccepted:
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ConversationPublic)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ConversationPublic,
+    responses=error_responses(413),
+)
 def create_conversation(body: ConversationCreate, db: SessionDep) -> ConversationPublic:
     conversation = service.create_conversation(db, body.title, body.session_id, body.agent)
     return ConversationPublic.model_validate(conversation)

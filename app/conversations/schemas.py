@@ -5,11 +5,17 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.conversations.models import Role
-from app.tasks.schemas import MAX_PROMPT_CHARS, MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
+from app.tasks.schemas import (
+    MAX_PROMPT_CHARS,
+    MODEL_PATTERN,
+    NAME_PATTERN,
+    NOT_BLANK_TEXT,
+    SESSION_PATTERN,
+)
 
 
 class ConversationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: str = Field(min_length=1, max_length=200)
     session_id: str | None = Field(None, pattern=SESSION_PATTERN)
@@ -17,7 +23,7 @@ class ConversationCreate(BaseModel):
 
 
 class ConversationRename(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     title: str = Field(min_length=1, max_length=200)
 
@@ -61,9 +67,14 @@ class MessageList(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
-    message: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS // 2)
+    message: str = Field(
+        min_length=1,
+        max_length=MAX_PROMPT_CHARS // 2,
+        description="The user's message (not blank, no NUL).",
+        pattern=NOT_BLANK_TEXT,
+    )
     conversation_id: str | None = Field(None, max_length=32)
     agent: str | None = Field(None, pattern=NAME_PATTERN)
     model: str | None = Field(None, pattern=MODEL_PATTERN)

@@ -9,9 +9,10 @@ from pydantic import BaseModel
 from app.config import settings
 from app.costs import service
 from app.deps import SessionDep
+from app.errors import error_responses
 from app.tasks.models import utcnow
 
-router = APIRouter(prefix="/api/costs", tags=["costs"])
+router = APIRouter(prefix="/api/costs", tags=["costs"], responses=error_responses(401))
 
 
 class CostGroup(BaseModel):

@@ -7,11 +7,11 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import col, select
 
 from app.deps import SessionDep
-from app.errors import NotFound
+from app.errors import NotFound, error_responses
 from app.sessions.models import Session as AgentSession
 from app.tasks.models import Task, TaskStatus
 
-router = APIRouter(prefix="/api/sessions", tags=["sessions"])
+router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=error_responses(401, 404))
 
 
 class ActiveTask(BaseModel):

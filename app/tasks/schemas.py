@@ -11,12 +11,22 @@ NAME_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
 MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,127}$"
 SESSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 MAX_PROMPT_CHARS = 500_000
+# Patterns say "not blank" and "one line" with explicit ASCII classes: JSON Schema's `\s`
+# (ECMA) and Python's differ on some Unicode spaces, and the schema must mean what we check.
+BLANK = " \t\n\r\f\v"
+NOT_BLANK_TEXT = rf"^[^\x00]*[^{BLANK}\x00][^\x00]*$"
 
 
 class TaskCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, description="What to ask.")
+    prompt: str = Field(
+        min_length=1,
+        max_length=MAX_PROMPT_CHARS,
+        description="What to ask.",
+        # What the validator below refuses, said in the schema too (no NUL, not blank).
+        json_schema_extra={"pattern": NOT_BLANK_TEXT},
+    )
     agent: str | None = Field(None, pattern=NAME_PATTERN, description="Agent in the brain.")
     model: str | None = Field(None, pattern=MODEL_PATTERN, description="Model alias or name.")
     session_id: str | None = Field(
@@ -24,10 +34,18 @@ class TaskCreate(BaseModel):
     )
     max_turns: int | None = Field(None, ge=1, le=1000, description="Turn limit of this run.")
 
+    @field_validator("max_turns", mode="before")
+    @classmethod
+    def _a_json_integer(cls, value: object) -> object:
+        # JSON Schema's integer takes 3.0 but not "3"; pydantic's lax int takes both.
+        if isinstance(value, str | bool):
+            raise ValueError("max_turns must be an integer")
+        return value
+
     @field_validator("prompt")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if not value.strip(BLANK):
             raise ValueError("prompt must not be blank")
         if re.search(r"[\x00]", value):
             raise ValueError("prompt must not contain NUL characters")

@@ -20,11 +20,6 @@ from app.streams import events
 from app.tasks import dispatch
 from app.tasks.models import Task, TaskChunk, TaskStatus, new_id, sources_for, utcnow
 
-TERMINAL_EVENT = {
-    TaskStatus.COMPLETED: events.TASK_COMPLETED,
-    TaskStatus.FAILED: events.TASK_FAILED,
-    TaskStatus.CANCELLED: events.TASK_CANCELLED,
-}
 DEFAULT_SESSION_ID = "default"
 
 
@@ -206,20 +201,10 @@ def _reload(db: Session, task_id: str) -> Task:
 
 
 def announce_terminal(task: Task, seq: int) -> None:
-    event = events.encode_event(
-        TERMINAL_EVENT[task.status],
-        task.id,
-        seq,
-        status=task.status.value,
-        result=task.result,
-        error=task.error,
-        cost_usd=task.cost_usd,
-        input_tokens=task.input_tokens,
-        output_tokens=task.output_tokens,
-        num_turns=task.num_turns,
-    )
     try:
-        events.publish_terminal(sync_redis(), task.id, task.session_id, event)
+        events.publish_terminal(
+            sync_redis(), task.id, task.session_id, events.terminal_event(task, seq)
+        )
     except Exception as error:  # the database already holds the truth
         logger.warning("could not announce the end of task {}: {}", task.id, error)
 
@@ -260,6 +245,9 @@ def request_stop(db: Session, task_id: str) -> Task:
     if task.status is TaskStatus.RUNNING:
         db.execute(update(Task).where(col(Task.id) == task_id).values(stop_requested=True))
         db.commit()
-        sync_redis().set(events.stop_key(task_id), "cancel", ex=timedelta(days=1))
+        try:  # the fast path; the worker also reads stop_requested at every heartbeat
+            sync_redis().set(events.stop_key(task_id), "cancel", ex=timedelta(days=1))
+        except Exception as error:
+            logger.warning("stop of task {} recorded; Redis did not take it: {}", task_id, error)
         return task
     raise Conflict(f"Task {task_id} has already ended ({task.status.value}); nothing to stop")

@@ -102,7 +102,7 @@ def test_custom_agent_update_and_delete_but_builtins_stay(stack: Stack) -> None:
 def test_bad_agents_are_refused_and_write_nothing(stack: Stack, body: dict[str, Any]) -> None:
     before = _brain_files(stack)
     response = stack.client.post("/api/agents", json=body)
-    assert response.status_code in (404, 422), response.text
+    assert response.status_code in (400, 404, 422), response.text
     assert response.json()["detail"]
     assert _brain_files(stack) == before
 
@@ -128,7 +128,7 @@ def test_skills_create_use_and_delete(stack: Stack) -> None:
     assert not (Path(stack.brain) / ".claude/skills/greeting").exists()
 
     front = {**skill, "content": "---\nname: x\n---\nbody"}
-    assert stack.client.post("/api/skills", json=front).status_code == 422
+    assert stack.client.post("/api/skills", json=front).status_code == 400
     assert stack.client.delete("/api/skills/testing").status_code == 403
 
 
@@ -141,4 +141,4 @@ def test_what_get_returns_can_be_sent_back_with_put(stack: Stack) -> None:
     assert updated.json()["description"] == "Round-tripped."
     agent["name"] = "someone-else"
     mismatch = stack.client.put("/api/agents/round-trip", json=agent)
-    assert mismatch.status_code == 422 and "URL names" in mismatch.json()["detail"]
+    assert mismatch.status_code == 409 and "URL names" in mismatch.json()["detail"]
