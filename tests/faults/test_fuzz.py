@@ -39,6 +39,9 @@ def fuzzed_stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str) -> Ite
         fresh_redis_url(),
         stub_url,
         CLAUDE_CLI_PATH=ROOT / "bench" / "instant_cli.py",
+        # Bodies are validated, not cut short: a 413 is none of the answers schemathesis expects
+        # to invalid data (the limit itself is tested in tests/tasks/test_bad_input.py).
+        MAX_BODY_BYTES=100_000_000,
     )
     system.start_api()
     system.start_worker()

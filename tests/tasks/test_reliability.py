@@ -11,7 +11,12 @@ from tests.support.stack import Stack, processes_with
 
 def _cli_processes(task_ids: list[str]) -> list[int]:
     """The CLI processes of these tasks' runs (each carries AGENT_TASK_ID)."""
-    return [p.pid for task_id in task_ids for p in processes_with(task_id) if "-p" in p.cmdline()]
+    return [
+        p.pid
+        for task_id in task_ids
+        for p in processes_with(task_id)
+        if "-p" in (p.info["cmdline"] or [])  # as read by processes_with: a zombie raises later
+    ]
 
 
 def test_never_more_cli_processes_than_the_limit(make_stack) -> None:  # type: ignore[no-untyped-def]
