@@ -150,6 +150,12 @@ class Relay:
                 self.unsaved = []
             self.last_flush = time.monotonic()
 
+    def take_unsaved(self) -> list[tuple[int, str]]:
+        """The lines not saved yet, handed over to be saved with the task's end."""
+        with self.lock:
+            unsaved, self.unsaved = self.unsaved, []
+            return unsaved
+
 
 def worker_home(slot: str) -> str:
     home = Path(settings.CLI_HOME) / slot
@@ -183,9 +189,8 @@ def _run_claimed(task: Task, worker_id: str, home_slot: str) -> None:
     except Exception as error:
         logger.exception("task {} failed in the worker", task.id)
         status, values = TaskStatus.FAILED, {"error": f"Internal worker error: {error}"}
-    relay.flush()
-    with session_scope() as db:
-        service.finish(db, task, status, seq=relay.seq + 1, **values)
+    with session_scope() as db:  # the last lines and the end: one transaction
+        service.finish(db, task, status, seq=relay.seq + 1, chunks=relay.take_unsaved(), **values)
     logger.info("task {} ended {}", task.id, status.value)
 
 
