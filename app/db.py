@@ -2,14 +2,15 @@
 transaction takes the write lock up front (BEGIN IMMEDIATE), so several workers can write at
 once without "database is locked"."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, create_engine, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.config import settings
 
@@ -64,3 +65,14 @@ def get_session() -> Iterator[Session]:
     """FastAPI dependency: one session per request."""
     with session_scope() as session:
         yield session
+
+
+Row = TypeVar("Row")
+
+
+def paginate(
+    db: Session, query: SelectOfScalar[Row], order_by: Sequence[Any], limit: int, offset: int
+) -> tuple[Sequence[Row], int]:
+    """One page of a query's rows, in order, and how many rows the whole query has."""
+    total = db.exec(select(func.count()).select_from(query.subquery())).one()
+    return db.exec(query.order_by(*order_by).offset(offset).limit(limit)).all(), total

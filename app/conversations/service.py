@@ -18,10 +18,11 @@ first, framed as data:
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from app.conversations.models import Conversation, Message, Role
 from app.conversations.schemas import ChatRequest
+from app.db import paginate
 from app.errors import NotFound
 from app.tasks import service as tasks
 from app.tasks.models import Task, new_id, utcnow
@@ -59,9 +60,8 @@ def list_conversations(
     query = select(Conversation)
     if session_id is not None:
         query = query.where(Conversation.session_id == session_id)
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
-    page = query.order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
-    return db.exec(page.offset(offset).limit(limit)).all(), total
+    order = [col(Conversation.updated_at).desc(), col(Conversation.id)]
+    return paginate(db, query, order, limit, offset)
 
 
 def rename(db: Session, conversation_id: str, title: str) -> Conversation:
@@ -87,9 +87,7 @@ def list_messages(
 ) -> tuple[Sequence[Message], int]:
     get_conversation(db, conversation_id)
     query = select(Message).where(Message.conversation_id == conversation_id)
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
-    page = query.order_by(col(Message.created_at), col(Message.id)).offset(offset).limit(limit)
-    return db.exec(page).all(), total
+    return paginate(db, query, [col(Message.created_at), col(Message.id)], limit, offset)
 
 
 def build_prompt(history: Sequence[Message], message: str) -> str:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.config import settings
 from app.conversations.replies import record_reply
 from app.costs import service as costs
+from app.db import paginate
 from app.errors import Conflict, NotFound
 from app.redis_client import sync_redis
 from app.sessions.models import Session as AgentSession
@@ -46,9 +47,7 @@ def list_tasks(
         query = query.where(Task.session_id == session_id)
     if source is not None:
         query = query.where(Task.source == source)
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
-    page = query.order_by(col(Task.created_at).desc(), col(Task.id)).offset(offset).limit(limit)
-    return db.exec(page).all(), total
+    return paginate(db, query, [col(Task.created_at).desc(), col(Task.id)], limit, offset)
 
 
 def _ensure_session(db: Session, session_id: str) -> None:
