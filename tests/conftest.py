@@ -1,6 +1,7 @@
 """Fixtures that build real parts: Redis, the model stub, and whole running systems."""
 
 import atexit
+import contextlib
 import itertools
 import os
 import tempfile
@@ -66,11 +67,22 @@ def make_stack(
         stack.close()
 
 
+@contextlib.contextmanager
+def running_stack(
+    tmp_path_factory: pytest.TempPathFactory, stub_url: str, **overrides: Any
+) -> Iterator[Stack]:
+    """A started system (API and one worker), closed on leaving: for module-scoped fixtures."""
+    system = Stack(tmp_path_factory.mktemp("stack"), fresh_redis_url(), stub_url, **overrides)
+    try:
+        system.start_api()
+        system.start_worker()
+        yield system
+    finally:
+        system.close()
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str) -> Iterator[Stack]:
     """A system shared by a module's tests: API and one worker on the real CLI."""
-    system = Stack(tmp_path_factory.mktemp("stack"), fresh_redis_url(), stub_url)
-    system.start_api()
-    system.start_worker()
-    yield system
-    system.close()
+    with running_stack(tmp_path_factory, stub_url) as system:
+        yield system

@@ -13,7 +13,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
 from app.main import app
-from tests.conftest import fresh_redis_url
+from tests.conftest import running_stack
 from tests.support.processes import ROOT, wait_until
 from tests.support.stack import TOKEN, Stack
 
@@ -34,21 +34,17 @@ schema = schemathesis.openapi.from_dict(app.openapi(), config=SchemathesisConfig
 @pytest.fixture(scope="module")
 def fuzzed_stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str) -> Iterator[Stack]:
     """POST /api/tasks makes real tasks: they run on the instant stand-in CLI."""
-    system = Stack(
-        tmp_path_factory.mktemp("stack"),
-        fresh_redis_url(),
+    with running_stack(
+        tmp_path_factory,
         stub_url,
         CLAUDE_CLI_PATH=ROOT / "bench" / "instant_cli.py",
         # Bodies are validated, not cut short: a 413 is none of the answers schemathesis expects
         # to invalid data (the limit itself is tested in tests/tasks/test_bad_input.py).
         MAX_BODY_BYTES=100_000_000,
-    )
-    system.start_api()
-    system.start_worker()
-    health = f"{system.client.base_url}/api/health"
-    wait_until(lambda: httpx.get(health).status_code == 200, 30, what="a healthy system")
-    yield system
-    system.close()
+    ) as system:
+        health = f"{system.client.base_url}/api/health"
+        wait_until(lambda: httpx.get(health).status_code == 200, 30, what="a healthy system")
+        yield system
 
 
 @schema.parametrize()

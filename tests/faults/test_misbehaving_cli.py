@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import fresh_redis_url
+from tests.conftest import running_stack
 from tests.faults.clis.huge_line import huge_line
 from tests.support.processes import wait_until
 from tests.support.stack import Stack, processes_with, read_events
@@ -29,17 +29,10 @@ FAILURES = {
 
 @pytest.fixture(scope="module")
 def cli_stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str) -> Iterator[Stack]:
-    system = Stack(
-        tmp_path_factory.mktemp("stack"),
-        fresh_redis_url(),
-        stub_url,
-        CLAUDE_CLI_PATH=CLIS / "by_prompt.py",
-        MAX_CONCURRENT_TASKS=2,
-    )
-    system.start_api()
-    system.start_worker()
-    yield system
-    system.close()
+    with running_stack(
+        tmp_path_factory, stub_url, CLAUDE_CLI_PATH=CLIS / "by_prompt.py", MAX_CONCURRENT_TASKS=2
+    ) as system:
+        yield system
 
 
 def _still_serving(stack: Stack) -> None:
