@@ -29,8 +29,12 @@ class Settings(BaseSettings):
         30, gt=0, description="A QUEUED task whose message is gone this long is sent again."
     )
     REDIS_URL: str = Field("redis://127.0.0.1:6379/0", description="Celery broker and stream bus.")
+    DATA_DIR: str = Field(
+        str(ROOT_DIR / "data"),
+        description="Where everything the running system writes lives (never the source tree).",
+    )
     DATABASE_URL: str = Field(
-        f"sqlite:///{ROOT_DIR / 'data' / 'db' / 'agent.db'}", description="SQLAlchemy URL."
+        "", description="SQLAlchemy URL ('' = SQLite at DATA_DIR/db/agent.db)."
     )
     LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_JSON: bool = Field(False, description="One JSON object per log line.")
@@ -40,6 +44,9 @@ class Settings(BaseSettings):
     API_HOST: str = "127.0.0.1"
     API_PORT: int = Field(8000, ge=1, le=65535)
     API_TOKEN: SecretStr | None = Field(None, description="Bearer token for /api and /ws.")
+    TASK_TOKEN_SECRET: SecretStr | None = Field(
+        None, description="Key that signs task tokens and stream tickets (unset: from API_TOKEN)."
+    )
     AUTH_DISABLED: bool = Field(False, description="Turn authentication off (local use only).")
     MAX_BODY_BYTES: int = Field(1_000_000, gt=0, description="Largest request body accepted.")
     CLAUDE_CLI_PATH: str = Field(
@@ -57,11 +64,14 @@ class Settings(BaseSettings):
         None, ge=0, le=50, description="CLAUDE_CODE_MAX_RETRIES for the CLI (unset: its default)."
     )
     CLI_HOME: str = Field(
-        str(ROOT_DIR / "data" / "home"),
-        description="Private HOME of the CLI (it writes ~/.claude).",
+        "", description="Private HOMEs of the CLI, one per worker slot ('' = DATA_DIR/home)."
+    )
+    BRAIN_DIR: str = Field(
+        str(ROOT_DIR / "agents_brain"),
+        description="The brain: CLAUDE.md, built-in agents and skills (read-only to the system).",
     )
     AGENTS_DIR: str = Field(
-        str(ROOT_DIR / "agents_brain"), description="The CLI's working directory."
+        "", description="Custom agents and skills made through the API ('' = DATA_DIR/brain)."
     )
     DEFAULT_AGENT: str = Field(
         "", description="Agent used when a task names none ('' = the CLI's own)."
@@ -79,7 +89,20 @@ class Settings(BaseSettings):
     MAX_TURNS: int | None = Field(
         None, ge=1, le=1000, description="Default --max-turns of a task (unset: the CLI's own)."
     )
+    TASK_MAX_BUDGET_USD: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="Default spend cap of one run (unset: none)."
+    )
+    STREAM_BUFFER_MAX_EVENTS: int = Field(
+        10_000, ge=100, description="Events of a task kept in Redis for late joiners (then: DB)."
+    )
+    WS_MAX_PENDING_EVENTS: int = Field(
+        5_000, ge=10, description="Events a WebSocket client may fall behind before it is dropped."
+    )
     CELERY_QUEUE: str = Field("ccagent", description="Celery queue the tasks travel on.")
+    FLOWER_PORT: int = Field(5555, ge=1, le=65535, description="Port of Flower, Celery's monitor.")
+    FLOWER_BASIC_AUTH: SecretStr | None = Field(
+        None, description="user:password that Flower's pages ask for (unset: made by `just up`)."
+    )
 
     @field_validator("CORS_ORIGINS", mode="before")
     @classmethod
@@ -96,10 +119,22 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _paths_under_data_dir(self) -> "Settings":
+        data = Path(self.DATA_DIR)
+        self.DATABASE_URL = self.DATABASE_URL or f"sqlite:///{data / 'db' / 'agent.db'}"
+        self.CLI_HOME = self.CLI_HOME or str(data / "home")
+        self.AGENTS_DIR = self.AGENTS_DIR or str(data / "brain")
+        return self
+
+    @model_validator(mode="after")
     def _token_required(self) -> "Settings":
         if not self.AUTH_DISABLED and not (self.API_TOKEN and self.API_TOKEN.get_secret_value()):
             raise ValueError("API_TOKEN must be set (or AUTH_DISABLED=true for local use only)")
         return self
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.DATA_DIR)
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,9 +1,11 @@
 """Domain errors, and the one place they become HTTP answers."""
 
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from loguru import logger
 from pydantic import BaseModel
@@ -58,7 +60,38 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 def redis_unavailable(error: Exception) -> ServiceUnavailable:
-    return ServiceUnavailable(f"Redis is unavailable ({error}); try again shortly")
+    # The error's text names hosts and ports: it goes to the log, not to the caller.
+    logger.warning("Redis is unavailable: {}", error)
+    return ServiceUnavailable("Redis is unavailable; try again shortly")
+
+
+EXCERPT_CHARS = 80
+
+
+def excerpt(value: Any) -> Any:
+    """What a validation error may echo of the input: short, finite, valid UTF-8. A body can
+    be a megabyte, hold a lone surrogate, or parse to Infinity; none of it may reach the answer
+    whole, or break it."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > EXCERPT_CHARS:
+        text = text[:EXCERPT_CHARS] + f"… ({len(text)} characters)"
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def describe_validation_errors(errors: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [excerpt(part) for part in error.get("loc", ())],
+            "msg": excerpt(str(error.get("msg", ""))),
+            "type": str(error.get("type", "")),
+            "input": excerpt(error.get("input")),
+        }
+        for error in errors
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -69,8 +102,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RedisError)
     async def _redis_error(request: Request, error: RedisError) -> JSONResponse:
         # Redis is transport: while it is down a request that needs it is refused, not a 500.
-        logger.warning("{} {}: Redis is unavailable: {}", request.method, request.url.path, error)
         return await _domain_error(request, redis_unavailable(error))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": describe_validation_errors(error.errors())}, 422)
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, error: HTTPException) -> Response:

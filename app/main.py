@@ -6,15 +6,14 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.agents.routes import agents_router, skills_router
-from app.auth import Authenticated
+from app.auth import Authentication, document_security, open_docs
 from app.config import settings
 from app.conversations.routes import chat_router
 from app.conversations.routes import router as conversations_router
 from app.costs.routes import router as costs_router
+from app.dashboard import mount_dashboard
 from app.errors import install_error_handlers
 from app.logging import setup_logging
 from app.redis_client import new_async_redis
@@ -39,29 +38,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.redis.aclose()
 
 
-class BodySizeLimit:
-    """Refuse a request whose declared body is larger than MAX_BODY_BYTES with a 413.
-    A plain ASGI middleware: Starlette's `@app.middleware("http")` costs ~0.6 ms a request."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            length = dict(scope["headers"]).get(b"content-length")
-            if length is not None and (
-                not length.isdigit() or int(length) > settings.MAX_BODY_BYTES
-            ):
-                limit = settings.MAX_BODY_BYTES
-                response = JSONResponse(
-                    {"detail": f"Request body too large: the limit is {limit} bytes"},
-                    status_code=413,
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
 def create_app() -> FastAPI:
     app = FastAPI(
         title="Claude Code Agent",
@@ -70,7 +46,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit)
+    app.add_middleware(Authentication)
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
@@ -78,8 +54,9 @@ def create_app() -> FastAPI:
             allow_methods=["*"],
             allow_headers=["Authorization", "Content-Type"],
         )
-    app.include_router(system_router)
     for router in (
+        system_router,
+        stream_router,
         tasks_router,
         chat_router,
         conversations_router,
@@ -88,8 +65,10 @@ def create_app() -> FastAPI:
         agents_router,
         skills_router,
     ):
-        app.include_router(router, dependencies=[Authenticated])
-    app.include_router(stream_router)
+        app.include_router(router)
+    mount_dashboard(app)  # last: its client-side routes fall back to index.html
+    open_docs(app)
+    document_security(app)
     return app
 
 

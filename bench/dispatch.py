@@ -104,7 +104,7 @@ def run(ctx: Context) -> BenchResult:
     trips: dict[str, list[Trip]] = {"system": [], "bare": []}
     with Systems(ctx, "dispatch") as systems:
         stack = systems.stack
-        cwd = stack.env["AGENTS_DIR"]
+        cwd = stack.env["BRAIN_DIR"]
         with stack.ws(SESSION) as ws:
             for index in range(-WARMUP, count):
                 run_id = uuid.uuid4().hex[:12]

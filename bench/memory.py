@@ -39,7 +39,7 @@ def _warm(systems: Systems) -> None:
         task = systems.stack.submit(f"memory warm-up {index}", session_id="bench-memory")
         systems.stack.wait_done(task["id"])
         command = cli_command(systems.env, f"memory warm-up {index}")
-        args = [command.argv, systems.env["AGENTS_DIR"], command.stdin]
+        args = [command.argv, systems.env["BRAIN_DIR"], command.stdin]
         run_cli.apply_async(args=args).get(timeout=60)
 
 

@@ -42,7 +42,7 @@ def shell_run(systems: Systems, prompt: str, home: Path) -> float:
     sent = time.time()
     done = subprocess.run(
         command.argv,
-        cwd=systems.env["AGENTS_DIR"],
+        cwd=systems.env["BRAIN_DIR"],
         env=command.env,
         input=None if command.stdin is None else command.stdin.encode(),
         stdin=subprocess.DEVNULL if command.stdin is None else None,
@@ -60,7 +60,7 @@ def shell_run(systems: Systems, prompt: str, home: Path) -> float:
 
 def bare_run(systems: Systems, prompt: str, home: Path) -> float:
     command = cli_command(systems.env, prompt, str(home))
-    args = [command.argv, systems.env["AGENTS_DIR"], command.stdin, command.env]
+    args = [command.argv, systems.env["BRAIN_DIR"], command.stdin, command.env]
     sent = time.time()
     output = run_cli.apply_async(args=args).get(timeout=TIMEOUT_SECONDS)
     took = time.time() - sent

@@ -18,7 +18,8 @@ from app.tasks.models import Task
 from tests.support.processes import BIN, ROOT, Proc, wait_until
 from tests.support.redis_server import PrivateRedis, answers
 from tests.support.stack import TOKEN, Stack
-from worker.cli import build_argv, build_env
+from worker.cli import build_argv
+from worker.environment import build_env
 
 BENCH_DIR = Path(__file__).resolve().parent
 SYSTEM_DB = 10

@@ -74,7 +74,7 @@ async def _system(systems: Systems, count: int) -> dict[str, Any]:
 
 
 def _bare(systems: Systems, count: int) -> dict[str, Any]:
-    cwd = systems.env["AGENTS_DIR"]
+    cwd = systems.env["BRAIN_DIR"]
     commands = [cli_command(systems.env, f"throughput {i}") for i in range(count)]
     first = time.time()
     pending = [run_cli.apply_async(args=[c.argv, cwd, c.stdin]) for c in commands]

@@ -1,16 +1,13 @@
-"""The CLI's command line and environment, and reading its `result` line."""
+"""The CLI's command line, and reading its `result` line."""
 
 import math
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from app.config import Settings
 from app.tasks.models import Task
-
-# The service's own secrets and plumbing never reach the CLI or the tools it runs.
-PRIVATE_ENV = {"API_TOKEN", "DATABASE_URL", "REDIS_URL", "CLAUDE_CLI_PATH", "AUTH_DISABLED"}
+from worker import brain
 
 
 def build_argv(settings: Settings, task: Task) -> list[str]:
@@ -35,28 +32,7 @@ def build_argv(settings: Settings, task: Task) -> list[str]:
         argv += ["--model", task.model]
     if task.max_turns:
         argv += ["--max-turns", str(task.max_turns)]
-    return argv
-
-
-def build_env(settings: Settings, home: str, task_id: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in PRIVATE_ENV}
-    env.update(
-        HOME=home,
-        AGENT_TASK_ID=task_id,  # the run knows its task; its processes are findable by it
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
-        AGENT_API_URL=f"http://{settings.API_HOST}:{settings.API_PORT}",
-    )
-    if settings.CLI_MAX_RETRIES is not None:
-        env["CLAUDE_CODE_MAX_RETRIES"] = str(settings.CLI_MAX_RETRIES)
-    if settings.API_TOKEN:
-        env["AGENT_API_TOKEN"] = settings.API_TOKEN.get_secret_value()
-    if settings.ANTHROPIC_BASE_URL:
-        env["ANTHROPIC_BASE_URL"] = settings.ANTHROPIC_BASE_URL
-    if settings.ANTHROPIC_API_KEY:
-        env["ANTHROPIC_API_KEY"] = settings.ANTHROPIC_API_KEY.get_secret_value()
-    if settings.CLAUDE_CODE_OAUTH_TOKEN:
-        env["CLAUDE_CODE_OAUTH_TOKEN"] = settings.CLAUDE_CODE_OAUTH_TOKEN.get_secret_value()
-    return env
+    return argv + brain.cli_args(settings)
 
 
 @dataclass

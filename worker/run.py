@@ -18,8 +18,8 @@ from app.redis_client import sync_redis
 from app.streams import events
 from app.tasks import service
 from app.tasks.models import Task, TaskStatus
-from worker import process
-from worker.cli import ResultLine, build_argv, build_env
+from worker import environment, process
+from worker.cli import ResultLine, build_argv
 
 CHUNK_FLUSH_SECONDS = 0.5
 CHUNK_FLUSH_LINES = 500
@@ -200,16 +200,13 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
             "error": f"Claude Code CLI not found or not executable at {settings.CLAUDE_CLI_PATH}"
             " (install it with `just setup`, or set CLAUDE_CLI_PATH)"
         }
-    if not Path(settings.AGENTS_DIR).is_dir():
-        return TaskStatus.FAILED, {"error": f"AGENTS_DIR {settings.AGENTS_DIR} does not exist"}
+    if not Path(settings.BRAIN_DIR).is_dir():
+        return TaskStatus.FAILED, {"error": f"BRAIN_DIR {settings.BRAIN_DIR} does not exist"}
     result: ResultLine | None = None
+    setup = environment.prepare(settings, task, home)
     with tempfile.TemporaryFile() as stderr:
         proc = process.spawn(
-            build_argv(settings, task),
-            settings.AGENTS_DIR,
-            build_env(settings, home, task.id),
-            stderr,
-            stdin_text=task.prompt,
+            build_argv(settings, task), setup.cwd, setup.env, stderr, stdin_text=task.prompt
         )
         watchdog = Watchdog(task.id, proc, relay)
         watcher = threading.Thread(target=watchdog.run, name=f"watch-{task.id}", daemon=True)
@@ -227,6 +224,7 @@ def _run_cli(task: Task, relay: Relay, home: str) -> tuple[TaskStatus, dict[str,
             watcher.join()
             process.stop_process_tree(proc, settings.STOP_GRACE_SECONDS)
             process.reap_orphans()
+            environment.cleanup(settings, task.id)
         stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
         stderr_tail = stderr.read().decode("utf-8", errors="replace").strip()
     printed = relay.seq > events.SEQ_STARTED

@@ -1,7 +1,9 @@
-"""Agents (`.claude/agents/NAME.md`) and skills (`.claude/skills/NAME/SKILL.md`) in AGENTS_DIR.
+"""Agents (`.claude/agents/NAME.md`) and skills (`.claude/skills/NAME/SKILL.md`).
 
-Built-ins are the ones this repository ships; they are read-only through the API. Custom ones
-are validated in full before a file is written, and written atomically.
+Built-ins live in the brain (BRAIN_DIR, in the source tree) and are read-only. Custom ones,
+made through the API, live in AGENTS_DIR (under DATA_DIR), laid out the same way; they are
+validated in full before a file is written, and written atomically. A custom one never takes a
+built-in's name, so a name means one file.
 """
 
 import shutil
@@ -24,37 +26,72 @@ from app.agents.schemas import (
     SkillFields,
     SkillPublic,
 )
-from app.config import ROOT_DIR, settings
+from app.config import settings
 from app.errors import Conflict, DomainError, NotFound
-
-SHIPPED = ROOT_DIR / "agents_brain" / ".claude"
 
 
 class BuiltinReadOnly(DomainError):
     status_code = 403
 
 
+def _builtin_root() -> Path:
+    return Path(settings.BRAIN_DIR) / ".claude"
+
+
+def _custom_root() -> Path:
+    return Path(settings.AGENTS_DIR) / ".claude"
+
+
 def agents_dir() -> Path:
-    return Path(settings.AGENTS_DIR) / ".claude" / "agents"
+    """Where custom agents are written."""
+    return _custom_root() / "agents"
 
 
 def skills_dir() -> Path:
-    return Path(settings.AGENTS_DIR) / ".claude" / "skills"
+    """Where custom skills are written."""
+    return _custom_root() / "skills"
 
 
 def builtin_agents() -> set[str]:
-    return {path.stem for path in (SHIPPED / "agents").glob("*.md")}
+    return {path.stem for path in (_builtin_root() / "agents").glob("*.md")}
 
 
 def builtin_skills() -> set[str]:
-    return {path.parent.name for path in (SHIPPED / "skills").glob("*/SKILL.md")}
+    return {path.parent.name for path in (_builtin_root() / "skills").glob("*/SKILL.md")}
+
+
+def _agent_files() -> list[Path]:
+    """Every agent's file, built-in first, sorted by name."""
+    found = {p.stem: p for p in agents_dir().glob("*.md")}
+    found.update({p.stem: p for p in (_builtin_root() / "agents").glob("*.md")})
+    return [found[name] for name in sorted(found)]
+
+
+def _skill_files() -> list[Path]:
+    found = {p.parent.name: p for p in skills_dir().glob("*/SKILL.md")}
+    found.update({p.parent.name: p for p in (_builtin_root() / "skills").glob("*/SKILL.md")})
+    return [found[name] for name in sorted(found)]
+
+
+def agent_exists(name: str) -> bool:
+    """Whether `name` is an agent the CLI can run (a built-in or a custom one)."""
+    try:
+        return _existing_agent_path(name).is_file()
+    except InvalidDefinition:
+        return False
 
 
 # Agents
 
 
 def _agent_path(name: str) -> Path:
+    """Where the custom agent `name` is (or would be) written."""
     return inside(agents_dir(), f"{check_name(name, 'agent')}.md")
+
+
+def _existing_agent_path(name: str) -> Path:
+    builtin = inside(_builtin_root() / "agents", f"{check_name(name, 'agent')}.md")
+    return builtin if builtin.is_file() else _agent_path(name)
 
 
 def _read_agent(path: Path) -> AgentPublic:
@@ -72,7 +109,7 @@ def _read_agent(path: Path) -> AgentPublic:
 
 def list_agents() -> list[AgentPublic]:
     found = []
-    for path in sorted(agents_dir().glob("*.md")):
+    for path in _agent_files():
         try:
             found.append(_read_agent(path))
         except (InvalidDefinition, OSError):
@@ -81,16 +118,14 @@ def list_agents() -> list[AgentPublic]:
 
 
 def get_agent(name: str) -> AgentPublic:
-    path = _agent_path(name)
+    path = _existing_agent_path(name)
     if not path.is_file():
         raise NotFound(f"Agent {name} not found")
     return _read_agent(path)
 
 
 def _check_skills_exist(skills: list[str]) -> None:
-    missing = [
-        s for s in skills if not inside(skills_dir(), check_name(s, "skill"), "SKILL.md").is_file()
-    ]
+    missing = [s for s in skills if not _existing_skill_path(s).is_file()]
     if missing:
         raise NotFound(f"Unknown skills {missing}: create them first under /api/skills")
 
@@ -138,7 +173,13 @@ def delete_agent(name: str) -> None:
 
 
 def _skill_path(name: str) -> Path:
+    """Where the custom skill `name` is (or would be) written."""
     return inside(skills_dir(), check_name(name, "skill"), "SKILL.md")
+
+
+def _existing_skill_path(name: str) -> Path:
+    builtin = inside(_builtin_root() / "skills", check_name(name, "skill"), "SKILL.md")
+    return builtin if builtin.is_file() else _skill_path(name)
 
 
 def _read_skill(path: Path) -> SkillPublic:
@@ -154,7 +195,7 @@ def _read_skill(path: Path) -> SkillPublic:
 
 def list_skills() -> list[SkillPublic]:
     found = []
-    for path in sorted(skills_dir().glob("*/SKILL.md")):
+    for path in _skill_files():
         try:
             found.append(_read_skill(path))
         except (InvalidDefinition, OSError):
@@ -163,7 +204,7 @@ def list_skills() -> list[SkillPublic]:
 
 
 def get_skill(name: str) -> SkillPublic:
-    path = _skill_path(name)
+    path = _existing_skill_path(name)
     if not path.is_file():
         raise NotFound(f"Skill {name} not found")
     return _read_skill(path)

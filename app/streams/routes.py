@@ -1,20 +1,38 @@
-"""WS /ws/{session_id}: the live events of a session's tasks, and of any task the client watches."""
+"""WS /ws/{session_id}: the live events of a session's tasks, and of any task the client watches;
+POST /api/stream-tickets: a short-lived ticket a browser puts in the WebSocket's URL instead of
+the API token."""
 
 import asyncio
 import contextlib
-from typing import Annotated
+import re
 
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from app.auth import token_is_valid, websocket_token
+from app.auth import TICKET_SECONDS, issue_ticket
 from app.db import engine
+from app.errors import error_responses
 from app.streams.relay import StreamRelay, parse_client_message
 from app.tasks.models import Task, TaskStatus
+from app.tasks.schemas import SESSION_PATTERN
 
 router = APIRouter(tags=["stream"])
 
 POLICY_VIOLATION = 1008
+_SESSION = re.compile(SESSION_PATTERN)
+
+
+class StreamTicket(BaseModel):
+    ticket: str
+    expires_in: int
+
+
+@router.post("/api/stream-tickets", response_model=StreamTicket, responses=error_responses(401))
+def create_ticket() -> StreamTicket:
+    """A ticket for `WS /ws/{session_id}?ticket=…`, valid for a minute: the browser's way to
+    authenticate a WebSocket without putting the API token in a URL."""
+    return StreamTicket(ticket=issue_ticket(), expires_in=TICKET_SECONDS)
 
 
 def _active_task_ids(session_id: str) -> list[str]:
@@ -28,13 +46,19 @@ def _active_task_ids(session_id: str) -> list[str]:
         return list(db.exec(query).all())
 
 
+def _task_exists(task_id: str) -> bool:
+    with Session(engine) as db:
+        return db.get(Task, task_id) is not None
+
+
 @router.websocket("/ws/{session_id}")
-async def session_stream(
-    websocket: WebSocket, session_id: str, token: Annotated[str | None, Depends(websocket_token)]
-) -> None:
+async def session_stream(websocket: WebSocket, session_id: str) -> None:
     """Send `task.*` events as JSON. Send {"action": "watch", "task_id": ID} to follow any task."""
-    if not token_is_valid(token):
-        await websocket.close(code=POLICY_VIOLATION, reason="Missing or invalid token")
+    if not _SESSION.match(session_id):
+        await websocket.close(
+            code=POLICY_VIOLATION,
+            reason="Invalid session id: 1-64 letters, digits, '.', '_', ':' or '-'",
+        )
         return
     await websocket.accept()
     hub = websocket.app.state.hub
@@ -55,7 +79,12 @@ async def session_stream(
                     }
                 )
             elif request[0] == "watch":
-                await relay.follow_task(request[1])
+                if await asyncio.to_thread(_task_exists, request[1]):
+                    await relay.follow_task(request[1])
+                else:
+                    await websocket.send_json(
+                        {"type": "error", "task_id": request[1], "detail": "No such task"}
+                    )
             else:
                 await relay.unfollow_task(request[1])
     except WebSocketDisconnect:

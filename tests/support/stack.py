@@ -38,7 +38,8 @@ class Stack:
             "ANTHROPIC_BASE_URL": stub_url,
             "ANTHROPIC_API_KEY": "test-key",
             "CLI_HOME": str(tmp / "home"),
-            "AGENTS_DIR": str(brain),
+            "BRAIN_DIR": str(brain),
+            "DATA_DIR": str(tmp / "data"),
             "HEARTBEAT_SECONDS": "0.5",
             "HEARTBEAT_TIMEOUT_SECONDS": "5",
             "SWEEP_INTERVAL_SECONDS": "1",
@@ -106,7 +107,8 @@ class Stack:
 
     def ws(self, session_id: str) -> ClientConnection:
         return connect(
-            f"ws://127.0.0.1:{self.port}/ws/{session_id}?token={TOKEN}",
+            f"ws://127.0.0.1:{self.port}/ws/{session_id}",
+            additional_headers={"Authorization": f"Bearer {TOKEN}"},
             max_size=None,
             max_queue=None,
         )

@@ -1,11 +1,13 @@
 """Bad input gets a clear 4xx with a message a person understands."""
 
+import json
+
 import httpx
 import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
-from tests.support.stack import Stack
+from tests.support.stack import TOKEN, Stack
 
 
 def test_unknown_task_is_404(stack: Stack) -> None:
@@ -57,14 +59,25 @@ def test_missing_or_wrong_token_is_401(stack: Stack, headers: dict) -> None:  # 
             assert "token" in response.json()["detail"].lower()
 
 
-def test_websocket_without_a_valid_token_is_refused(stack: Stack) -> None:
-    for query in ("", "?token=wrong"):
-        with (
-            pytest.raises(InvalidStatus) as refused,
-            connect(f"ws://127.0.0.1:{stack.port}/ws/s1{query}") as ws,
-        ):
-            ws.recv(timeout=5)
-        assert refused.value.response.status_code == 403
+@pytest.mark.parametrize(
+    ("headers", "query", "why"),
+    [
+        ({}, "", "missing bearer token"),
+        ({"Authorization": "Bearer wrong"}, "", "invalid bearer token"),
+        ({}, "?ticket=cca-ticket.1.bad", "ticket is invalid or expired"),
+        ({}, f"?token={TOKEN}", "missing bearer token"),  # a token in the URL is not taken
+    ],
+)
+def test_websocket_without_a_valid_credential_is_refused_saying_why(
+    stack: Stack, headers: dict[str, str], query: str, why: str
+) -> None:
+    with (
+        pytest.raises(InvalidStatus) as refused,
+        connect(f"ws://127.0.0.1:{stack.port}/ws/s1{query}", additional_headers=headers) as ws,
+    ):
+        ws.recv(timeout=5)
+    assert refused.value.response.status_code == 401
+    assert why in json.loads(refused.value.response.body)["detail"].lower()
 
 
 def test_health_needs_no_token_and_reveals_no_secret(stack: Stack) -> None:
