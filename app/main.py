@@ -16,6 +16,7 @@ from app.costs.routes import router as costs_router
 from app.dashboard import mount_dashboard
 from app.errors import install_error_handlers
 from app.logging import setup_logging
+from app.metrics.routes import router as metrics_router
 from app.redis_client import new_async_redis
 from app.sessions.routes import router as sessions_router
 from app.streams.hub import StreamHub
@@ -64,6 +65,7 @@ def create_app() -> FastAPI:
         costs_router,
         agents_router,
         skills_router,
+        metrics_router,
     ):
         app.include_router(router)
     mount_dashboard(app)  # last: its client-side routes fall back to index.html
