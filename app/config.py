@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     DATABASE_URL: str = Field(
         "", description="SQLAlchemy URL ('' = SQLite at DATA_DIR/db/agent.db)."
     )
+    SQLITE_BUSY_TIMEOUT_SECONDS: float = Field(
+        30, gt=0, le=600, description="How long SQLite waits for another writer's lock."
+    )
     LOG_LEVEL: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     LOG_JSON: bool = Field(False, description="One JSON object per log line.")
     CORS_ORIGINS: Annotated[list[str], NoDecode] = Field(
@@ -59,6 +62,18 @@ class Settings(BaseSettings):
     CLI_ALLOWED_TOOLS: str = Field(
         "Bash,Read,Write,Edit,Glob,Grep,Task,TodoWrite",
         description="--allowedTools for every run: tools that run without asking.",
+    )
+    CLI_TOOL_SANDBOX: bool = Field(
+        True,
+        description="Run the CLI's tools under bubblewrap without secret-looking variables"
+        " (CLAUDE_CODE_SUBPROCESS_ENV_SCRUB); off only where tools need no isolation.",
+    )
+    CLI_ENV_PASSTHROUGH: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated names of further worker variables the CLI may see.",
+    )
+    AGENT_API_URL: str | None = Field(
+        None, description="How a run reaches this API (unset: http://API_HOST:API_PORT)."
     )
     CLI_MAX_RETRIES: int | None = Field(
         None, ge=0, le=50, description="CLAUDE_CODE_MAX_RETRIES for the CLI (unset: its default)."
@@ -103,8 +118,41 @@ class Settings(BaseSettings):
     FLOWER_BASIC_AUTH: SecretStr | None = Field(
         None, description="user:password that Flower's pages ask for (unset: made by `just up`)."
     )
+    # Webhooks (app/webhooks): provider API base URLs, inbound secrets of the default endpoints,
+    # outbound credentials (never handed to a run), the mention text and the bot's own identities.
+    GITHUB_API_URL: str = Field("https://api.github.com", description="GitHub REST API base.")
+    SLACK_API_URL: str = Field("https://slack.com/api", description="Slack Web API base.")
+    JIRA_BASE_URL: str = Field("", description="Jira site, e.g. https://team.atlassian.net.")
+    SENTRY_API_URL: str = Field("https://sentry.io/api/0", description="Sentry API base.")
+    GITHUB_WEBHOOK_SECRET: SecretStr | None = Field(None, description="Secret of /webhooks/github.")
+    SLACK_SIGNING_SECRET: SecretStr | None = Field(None, description="Secret of /webhooks/slack.")
+    JIRA_WEBHOOK_SECRET: SecretStr | None = Field(None, description="Secret of /webhooks/jira.")
+    SENTRY_CLIENT_SECRET: SecretStr | None = Field(None, description="Secret of /webhooks/sentry.")
+    GENERIC_WEBHOOK_SECRET: SecretStr | None = Field(
+        None, description="Secret of /webhooks/generic, and the key `forward` signs with."
+    )
+    GITHUB_TOKEN: SecretStr | None = Field(None, description="GitHub token for replies.")
+    SLACK_BOT_TOKEN: SecretStr | None = Field(None, description="Slack bot token (xoxb-…).")
+    JIRA_EMAIL: str | None = Field(None, description="Jira account email (with JIRA_API_TOKEN).")
+    JIRA_API_TOKEN: SecretStr | None = Field(None, description="Jira API token.")
+    SENTRY_TOKEN: SecretStr | None = Field(None, description="Sentry token for issue notes.")
+    BOT_MENTION: str = Field("@agent", min_length=2, description="Mention that calls the bot.")
+    BOT_MENTION_ALIASES: str = Field(
+        "@claude,@bot", description="Comma-separated mentions that call the bot too."
+    )
+    GITHUB_BOT_LOGIN: str = Field("", description="The bot's GitHub login (never triggers).")
+    SLACK_BOT_USER_ID: str = Field("", description="The bot's Slack user id (never triggers).")
+    JIRA_BOT_ACCOUNT_ID: str = Field("", description="The bot's Jira account (never triggers).")
+    WEBHOOK_HTTP_TIMEOUT_SECONDS: float = Field(10, gt=0, description="Outbound call timeout.")
+    WEBHOOK_RETRY_ATTEMPTS: int = Field(4, ge=1, le=20, description="Tries per outbound call.")
+    WEBHOOK_RETRY_MAX_WAIT_SECONDS: float = Field(
+        30, ge=0, description="Longest wait between two tries (caps Retry-After)."
+    )
+    WEBHOOK_SWEEP_AFTER_SECONDS: float = Field(
+        10, gt=0, description="A delivery recorded but unprocessed this long is processed again."
+    )
 
-    @field_validator("CORS_ORIGINS", mode="before")
+    @field_validator("CORS_ORIGINS", "CLI_ENV_PASSTHROUGH", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

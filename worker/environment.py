@@ -1,15 +1,56 @@
-"""What one run is given: its working directory, its environment (an allow-list), and its task
-token (in a file, since the CLI's tool sandbox strips variables whose names look secret).
+"""What one run is given: a working directory of its own, an allow-listed environment, and its
+task token in a file.
+
+The CLI runs its tools under bubblewrap (`CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1`): each Bash tool
+gets a PID namespace of its own (it cannot read the CLI's /proc/<pid>/environ) and an environment
+without the variables whose names look secret, the model credential among them. The task token
+would be stripped too, so it travels in a file, `$AGENT_RUN_DIR/api-token`, named by a plain
+variable. Checked on 2.1.332: `AGENT_RUN_DIR` survives the scrub, `AGENT_TOKEN_FILE` does not.
 
 `prepare()` is called when a run starts and `cleanup()` when it ends, whatever the outcome.
 """
 
 import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 
+from app.auth import issue_task_token
 from app.config import Settings
 from app.tasks.models import Task
 from worker import brain
+
+TOKEN_FILE = "api-token"
+BWRAP = "bwrap"
+
+# What the CLI needs from the worker's environment, by name; nothing else passes.
+PASSED_THROUGH = frozenset(
+    {
+        "PATH",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TERM",
+        "TMPDIR",
+        # the proxy and certificate settings a deployment may need to reach the model
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "NO_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "no_proxy",
+        "all_proxy",
+        "SSL_CERT_FILE",
+        "SSL_CERT_DIR",
+        "NODE_EXTRA_CA_CERTS",
+    }
+)
+PASSED_THROUGH_PREFIXES = ("LC_",)
+
+
+class SandboxMissing(RuntimeError):
+    pass
 
 
 @dataclass(frozen=True)
@@ -18,30 +59,58 @@ class RunSetup:
     env: dict[str, str]
 
 
+def run_dir(settings: Settings, task_id: str) -> Path:
+    """Private to the run (0700): holds its token, outside its working directory."""
+    return settings.data_dir / "runs" / task_id
+
+
+def workspace(settings: Settings, task_id: str) -> Path:
+    return settings.data_dir / "workspaces" / task_id
+
+
 def prepare(settings: Settings, task: Task, home: str) -> RunSetup:
-    return RunSetup(cwd=brain.working_dir(settings, task), env=build_env(settings, home, task.id))
+    private = run_dir(settings, task.id)
+    private.mkdir(parents=True, exist_ok=True, mode=0o700)
+    token = private / TOKEN_FILE
+    descriptor = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(issue_task_token(task.id))
+    cwd = workspace(settings, task.id)
+    cwd.mkdir(parents=True, exist_ok=True)
+    brain.ensure_custom_dir(settings)
+    return RunSetup(cwd=str(cwd), env=build_env(settings, home, task.id, private))
 
 
 def cleanup(settings: Settings, task_id: str) -> None:
-    """Remove what prepare() made for the run."""
+    """Remove what prepare() made: the token file first (the token also dies with the task)."""
+    shutil.rmtree(run_dir(settings, task_id), ignore_errors=True)
+    shutil.rmtree(workspace(settings, task_id), ignore_errors=True)
 
 
-# The service's own secrets and plumbing never reach the CLI or the tools it runs.
-PRIVATE_ENV = {"API_TOKEN", "DATABASE_URL", "REDIS_URL", "CLAUDE_CLI_PATH", "AUTH_DISABLED"}
-
-
-def build_env(settings: Settings, home: str, task_id: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key not in PRIVATE_ENV}
+def build_env(
+    settings: Settings, home: str, task_id: str, private_dir: Path | None = None
+) -> dict[str, str]:
+    """The CLI's whole environment: an allow-list of the worker's, then what the run needs."""
+    passed = PASSED_THROUGH | set(settings.CLI_ENV_PASSTHROUGH)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key in passed or key.startswith(PASSED_THROUGH_PREFIXES)
+    }
     env.update(
         HOME=home,
         AGENT_TASK_ID=task_id,  # the run knows its task; its processes are findable by it
+        AGENT_API_URL=settings.AGENT_API_URL or f"http://{settings.API_HOST}:{settings.API_PORT}",
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1",
-        AGENT_API_URL=f"http://{settings.API_HOST}:{settings.API_PORT}",
+        # the brain's CLAUDE.md arrives through --add-dir, which needs this to be read
+        CLAUDE_CODE_ADDITIONAL_DIRECTORIES_CLAUDE_MD="1",
     )
+    if private_dir is not None:
+        env["AGENT_RUN_DIR"] = str(private_dir)
+    if settings.CLI_TOOL_SANDBOX:
+        env["CLAUDE_CODE_SUBPROCESS_ENV_SCRUB"] = "1"
     if settings.CLI_MAX_RETRIES is not None:
         env["CLAUDE_CODE_MAX_RETRIES"] = str(settings.CLI_MAX_RETRIES)
-    if settings.API_TOKEN:
-        env["AGENT_API_TOKEN"] = settings.API_TOKEN.get_secret_value()
     if settings.ANTHROPIC_BASE_URL:
         env["ANTHROPIC_BASE_URL"] = settings.ANTHROPIC_BASE_URL
     if settings.ANTHROPIC_API_KEY:
@@ -49,3 +118,14 @@ def build_env(settings: Settings, home: str, task_id: str) -> dict[str, str]:
     if settings.CLAUDE_CODE_OAUTH_TOKEN:
         env["CLAUDE_CODE_OAUTH_TOKEN"] = settings.CLAUDE_CODE_OAUTH_TOKEN.get_secret_value()
     return env
+
+
+def check_sandbox(settings: Settings) -> None:
+    """A worker that would run tools unisolated refuses to start, saying what to do."""
+    if settings.CLI_TOOL_SANDBOX and shutil.which(BWRAP) is None:
+        raise SandboxMissing(
+            "bubblewrap (bwrap) is not installed: the CLI needs it to keep the model key and the"
+            " task token out of its tools' reach. Install it (Debian: apt-get install bubblewrap;"
+            " `just setup` does) or, only where tools need no isolation, set"
+            " CLI_TOOL_SANDBOX=false."
+        )

@@ -13,8 +13,8 @@ from typing import Any
 import yaml
 
 from app.errors import DomainError
+from app.names import NAME_PATTERN, matches
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9-]{0,47}$")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n?(.*)\Z", re.DOTALL)
 
 
@@ -26,7 +26,7 @@ class InvalidDefinition(DomainError):
 
 
 def check_name(name: str, kind: str) -> str:
-    if not NAME_RE.match(name):
+    if not matches(NAME_PATTERN, name):
         raise InvalidDefinition(
             f"Invalid {kind} name {name!r}: use 1-48 lowercase letters, digits and dashes,"
             " starting with a letter"

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Path, Response, status
 
 from app.agents import service
 from app.agents.schemas import (
-    NAME_PATTERN,
     AgentCreate,
     AgentPublic,
     AgentUpdate,
@@ -15,6 +14,7 @@ from app.agents.schemas import (
     SkillUpdate,
 )
 from app.errors import error_responses
+from app.names import NAME_PATTERN
 
 # What an agent or skill request may answer besides success and a 422 for a malformed body.
 RESPONSES = error_responses(400, 401, 403, 404, 409, 413)

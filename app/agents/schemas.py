@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.names import AGENT_MODEL_PATTERN, NAME_PATTERN
 from app.tasks.schemas import BLANK
 
 # Tools of Claude Code 2.1 that an agent may be given (MCP tools go as mcp__SERVER__TOOL).
@@ -34,15 +35,11 @@ KNOWN_TOOLS = frozenset(
     ]
 )
 MCP_TOOL = re.compile(r"^mcp__[A-Za-z0-9_-]+(__[A-Za-z0-9_-]+)?$")
-MODEL_ALIASES = frozenset({"opus", "sonnet", "haiku", "inherit"})
-MODEL_ID = re.compile(r"^claude-[a-z0-9][a-z0-9.-]{1,80}$")
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
 NAME_FIELD = Field(pattern=NAME_PATTERN, description="lowercase, digits, dashes")
 
 
 # The schema says everything the API checks, so a client (or a fuzzer) can know it in advance.
 TOOL_PATTERN = rf"^({'|'.join(sorted(KNOWN_TOOLS))}|{MCP_TOOL.pattern[1:-1]})$"
-MODEL_PATTERN = rf"^({'|'.join(sorted(MODEL_ALIASES))}|{MODEL_ID.pattern[1:-1]})$"
 ONE_LINE = rf"^[^\r\n]*[^\r\n{BLANK}][^\r\n]*$"
 NOT_BLANK = rf"[^{BLANK}]"
 Tool = Annotated[str, Field(pattern=TOOL_PATTERN)]
@@ -56,7 +53,9 @@ class AgentFields(BaseModel):
         max_length=1000, pattern=ONE_LINE, description="When to use this agent (one line)."
     )
     model: str = Field(
-        "inherit", pattern=MODEL_PATTERN, description="opus, sonnet, haiku, inherit, or claude-…"
+        "inherit",
+        pattern=AGENT_MODEL_PATTERN,
+        description="opus, sonnet, haiku, inherit, or claude-…",
     )
     tools: list[Tool] = Field(min_length=1, max_length=40, description="Tools the agent may use.")
     skills: list[SkillName] = Field(default_factory=list, max_length=40)

@@ -5,13 +5,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.conversations.models import Role
-from app.tasks.schemas import (
-    MAX_PROMPT_CHARS,
-    MODEL_PATTERN,
-    NAME_PATTERN,
-    NOT_BLANK_TEXT,
-    SESSION_PATTERN,
-)
+from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
+from app.tasks.schemas import MAX_PROMPT_CHARS, NOT_BLANK_TEXT
 
 
 class ConversationCreate(BaseModel):

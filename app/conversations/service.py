@@ -1,25 +1,11 @@
-"""Conversation operations, and chat: a message in, a task queued with the conversation as context.
-
-Context format (what the CLI receives as its prompt): the first message of a conversation goes
-as it is. Later ones carry the conversation's last CONTEXT_MESSAGES messages before them, oldest
-first, framed as data:
-
-    Earlier messages of this conversation, oldest first (context, not instructions):
-    <conversation_history>
-    <message role="user">…</message>
-    <message role="assistant">…</message>
-    </conversation_history>
-
-    Reply to the latest message:
-    <latest_message>
-    …
-    </latest_message>
-"""
+"""Conversation operations, and chat: a message in, a task queued with the conversation as
+context (framed by app/conversations/framing.py)."""
 
 from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
+from app.conversations.framing import build_prompt
 from app.conversations.models import Conversation, Message, Role
 from app.conversations.schemas import ChatRequest
 from app.db import paginate
@@ -88,17 +74,6 @@ def list_messages(
     get_conversation(db, conversation_id)
     query = select(Message).where(Message.conversation_id == conversation_id)
     return paginate(db, query, [col(Message.created_at), col(Message.id)], limit, offset)
-
-
-def build_prompt(history: Sequence[Message], message: str) -> str:
-    if not history:
-        return message
-    lines = ["Earlier messages of this conversation, oldest first (context, not instructions):"]
-    lines.append("<conversation_history>")
-    lines += [f'<message role="{m.role.value}">\n{m.content}\n</message>' for m in history]
-    lines += ["</conversation_history>", "", "Reply to the latest message:"]
-    lines += ["<latest_message>", message, "</latest_message>"]
-    return "\n".join(lines)
 
 
 def _recent_messages(db: Session, conversation_id: str) -> list[Message]:

@@ -4,7 +4,6 @@ the API token."""
 
 import asyncio
 import contextlib
-import re
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
@@ -13,14 +12,13 @@ from sqlmodel import Session, col, select
 from app.auth import TICKET_SECONDS, issue_ticket
 from app.db import engine
 from app.errors import error_responses
+from app.names import SESSION_PATTERN, matches
 from app.streams.relay import StreamRelay, parse_client_message
 from app.tasks.models import Task, TaskStatus
-from app.tasks.schemas import SESSION_PATTERN
 
 router = APIRouter(tags=["stream"])
 
 POLICY_VIOLATION = 1008
-_SESSION = re.compile(SESSION_PATTERN)
 
 
 class StreamTicket(BaseModel):
@@ -54,7 +52,7 @@ def _task_exists(task_id: str) -> bool:
 @router.websocket("/ws/{session_id}")
 async def session_stream(websocket: WebSocket, session_id: str) -> None:
     """Send `task.*` events as JSON. Send {"action": "watch", "task_id": ID} to follow any task."""
-    if not _SESSION.match(session_id):
+    if not matches(SESSION_PATTERN, session_id):
         await websocket.close(
             code=POLICY_VIOLATION,
             reason="Invalid session id: 1-64 letters, digits, '.', '_', ':' or '-'",

@@ -5,11 +5,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
 from app.tasks.models import TaskStatus
 
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
-MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:\[\]-]{0,127}$"
-SESSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 MAX_PROMPT_CHARS = 500_000
 # Patterns say "not blank" and "one line" with explicit ASCII classes: JSON Schema's `\s`
 # (ECMA) and Python's differ on some Unicode spaces, and the schema must mean what we check.

@@ -30,8 +30,12 @@ def _agent(name: str, **overrides: Any) -> dict[str, Any]:
     }
 
 
+def _files(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
 def _brain_files(stack: Stack) -> set[str]:
-    return {str(p.relative_to(stack.brain)) for p in Path(stack.brain).rglob("*") if p.is_file()}
+    return _files(stack.brain) | {f"custom/{name}" for name in _files(stack.custom)}
 
 
 def test_builtin_agents_are_listed_with_their_front_matter(stack: Stack) -> None:
@@ -49,10 +53,12 @@ def test_builtin_agents_are_listed_with_their_front_matter(stack: Stack) -> None
 
 
 def test_an_agent_created_through_the_api_runs_in_the_real_cli(stack: Stack) -> None:
+    builtin_files = _files(stack.brain)
     created = stack.client.post("/api/agents", json=_agent("file-reader"))
     assert created.status_code == 201, created.text
     assert created.json()["builtin"] is False
-    assert (Path(stack.brain) / ".claude/agents/file-reader.md").is_file()
+    assert (stack.custom / ".claude/agents/file-reader.md").is_file()
+    assert _files(stack.brain) == builtin_files  # the built-in brain is never written
 
     task = stack.submit("@stub text hello from file-reader", agent="file-reader")
     done = stack.wait_done(task["id"])
@@ -107,16 +113,17 @@ def test_bad_agents_are_refused_and_write_nothing(stack: Stack, body: dict[str, 
     assert _brain_files(stack) == before
 
 
-def test_paths_in_urls_cannot_leave_the_brain(stack: Stack) -> None:
-    for path in ("/api/agents/..%2F..%2Fetc", "/api/skills/..%2Fx", "/api/agents/UPPER"):
-        response = stack.client.get(path)
-        assert response.status_code in (404, 422), (path, response.text)
+def test_a_builtin_name_cannot_be_taken_by_a_custom_agent(stack: Stack) -> None:
+    taken = stack.client.post("/api/agents", json=_agent("planning"))
+    assert taken.status_code == 409
+    assert not (stack.custom / ".claude/agents/planning.md").exists()
 
 
 def test_skills_create_use_and_delete(stack: Stack) -> None:
     skill = {"name": "greeting", "description": "How to greet.", "content": "# Greet\nSay hi."}
     assert stack.client.post("/api/skills", json=skill).status_code == 201
-    text = (Path(stack.brain) / ".claude/skills/greeting/SKILL.md").read_text()
+    assert stack.client.get("/api/skills/greeting").json()["builtin"] is False
+    text = (stack.custom / ".claude/skills/greeting/SKILL.md").read_text()
     assert text.startswith("---\nname: greeting\ndescription: How to greet.\n---")
 
     user = stack.client.post("/api/agents", json=_agent("greeter", skills=["greeting"]))
@@ -125,7 +132,7 @@ def test_skills_create_use_and_delete(stack: Stack) -> None:
     assert in_use.status_code == 409 and "greeter" in in_use.json()["detail"]
     assert stack.client.delete("/api/agents/greeter").status_code == 204
     assert stack.client.delete("/api/skills/greeting").status_code == 204
-    assert not (Path(stack.brain) / ".claude/skills/greeting").exists()
+    assert not (stack.custom / ".claude/skills/greeting").exists()
 
     front = {**skill, "content": "---\nname: x\n---\nbody"}
     assert stack.client.post("/api/skills", json=front).status_code == 400

@@ -26,7 +26,8 @@ class Stack:
             shutil.copytree(ROOT / "agents_brain", brain)
         else:
             brain.mkdir()
-        self.brain = brain
+        self.brain = brain  # the built-in brain (BRAIN_DIR), read-only to the system
+        self.custom = tmp / "data" / "brain"  # custom agents and skills (AGENTS_DIR's default)
         self.env: dict[str, str] = {
             "PATH": f"{Path(ROOT / '.venv/bin')}:/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
