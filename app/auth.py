@@ -75,6 +75,16 @@ class Principal:
         )
 
 
+def require_own_task(principal: Principal, task_id: str) -> None:
+    if not principal.may_read_task(task_id):
+        raise Forbidden("A task token may read only its own task")
+
+
+def require_own_conversation(principal: Principal, conversation_id: str) -> None:
+    if not principal.may_read_conversation(conversation_id):
+        raise Forbidden("A task token may read only its own task's conversation")
+
+
 ADMIN = Principal("admin")
 ANONYMOUS = Principal("anonymous")
 
@@ -135,7 +145,7 @@ def issue_task_token(task_id: str) -> str:
 
 
 def issue_ticket(now: float | None = None) -> str:
-    expires = int((now or time.time()) + TICKET_SECONDS)
+    expires = int((time.time() if now is None else now) + TICKET_SECONDS)
     return f"{TICKET_PREFIX}{expires}.{_sign(f'ticket:{expires}')}"
 
 

@@ -1,5 +1,6 @@
 """One Settings object, read from the environment and `.env`; every knob typed and described."""
 
+import os
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -7,10 +8,13 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
+# The file settings are read from besides the environment; CCAGENT_DOTENV="" reads none (the
+# tests: a developer's .env must never reach them).
+DOTENV = os.environ.get("CCAGENT_DOTENV", ".env") or None
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_file=DOTENV, env_file_encoding="utf-8", extra="ignore")
 
     MACHINE_ID: str = Field("local", description="Name of this deployment, shown in /api/status.")
     MAX_CONCURRENT_TASKS: int = Field(5, ge=1, le=256, description="CLI runs per worker at once.")

@@ -11,7 +11,21 @@ from typing import Any
 
 import pytest
 
-# Tests that import the app in this process get settings of their own, never a user's .env.
+from dotenv import dotenv_values
+
+
+def _forget_the_developers_dotenv() -> None:
+    """Tests never read the developer's `.env`: not as a file (CCAGENT_DOTENV="" makes the
+    settings read none), and not as what `just` exported from it (its dotenv-load puts every
+    line of .env in the environment of `just test`)."""
+    for name, value in dotenv_values(Path(__file__).parent.parent / ".env").items():
+        if os.environ.get(name) == value:
+            del os.environ[name]
+    os.environ["CCAGENT_DOTENV"] = ""
+
+
+_forget_the_developers_dotenv()
+# Tests that import the app in this process get settings of their own.
 os.environ.setdefault("API_TOKEN", "unit-test-token")
 os.environ.setdefault("DATABASE_URL", f"sqlite:////tmp/ccagent-unit-{os.getpid()}.db")
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.auth import CurrentPrincipal, allow_tasks, require_own_conversation
 from app.conversations import service
 from app.conversations.schemas import (
     ChatAccepted,
@@ -20,7 +21,9 @@ from app.errors import error_responses
 from app.tasks.routes import MAX_OFFSET, ensure_redis_answers
 
 router = APIRouter(
-    prefix="/api/conversations", tags=["conversations"], responses=error_responses(400, 401, 404)
+    prefix="/api/conversations",
+    tags=["conversations"],
+    responses=error_responses(400, 401, 403, 404),
 )
 chat_router = APIRouter(
     prefix="/api/chat",
@@ -71,7 +74,11 @@ def list_conversations(
 
 
 @router.get("/{conversation_id}", response_model=ConversationPublic)
-def get_conversation(conversation_id: str, db: SessionDep) -> ConversationPublic:
+@allow_tasks("self")
+def get_conversation(
+    conversation_id: str, db: SessionDep, principal: CurrentPrincipal
+) -> ConversationPublic:
+    require_own_conversation(principal, conversation_id)
     return ConversationPublic.model_validate(service.get_conversation(db, conversation_id))
 
 
@@ -90,10 +97,16 @@ def delete_conversation(conversation_id: str, db: SessionDep) -> Response:
 
 
 @router.get("/{conversation_id}/messages", response_model=MessageList)
+@allow_tasks("self")
 def list_messages(
-    conversation_id: str, db: SessionDep, limit: Limit = 50, offset: Offset = 0
+    conversation_id: str,
+    db: SessionDep,
+    principal: CurrentPrincipal,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> MessageList:
     """Oldest first; each reply's `task_id` leads to the task's full log."""
+    require_own_conversation(principal, conversation_id)
     items, total = service.list_messages(db, conversation_id, limit, offset)
     return MessageList(
         items=[MessagePublic.model_validate(m) for m in items],

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +43,19 @@ def test_bad_setting_fails_naming_it(env: dict[str, str], named: str) -> None:
 def test_good_settings_load() -> None:
     result = _import_settings(AUTH_DISABLED="true", CORS_ORIGINS="http://a, http://b")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_developers_dotenv_does_not_reach_the_tests(tmp_path: Path) -> None:
+    """`just up` writes API_TOKEN into .env; `just test` (whose dotenv-load exports it) must
+    still see no token where a test removed it (the README's order: up, then test)."""
+    (tmp_path / ".env").write_text("API_TOKEN=from-the-developers-env\n")
+    clean = {k: v for k, v in os.environ.items() if k not in {"API_TOKEN", "AUTH_DISABLED"}}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(ROOT)!r}); import app.config"],
+        env={**clean, "CCAGENT_DOTENV": ""},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0 and "API_TOKEN" in result.stderr
+    assert os.environ.get("CCAGENT_DOTENV") == ""  # conftest set it for every test process

@@ -31,6 +31,7 @@ class Stack:
         self.env: dict[str, str] = {
             "PATH": f"{Path(ROOT / '.venv/bin')}:/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8",
+            "CCAGENT_DOTENV": "",  # never the developer's .env
             "API_TOKEN": TOKEN,
             "API_PORT": str(self.port),
             "DATABASE_URL": f"sqlite:///{tmp / 'agent.db'}",
