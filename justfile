@@ -1,5 +1,6 @@
 # Claude Code Agent: every routine task. Configuration comes from the environment and `.env`.
 set dotenv-load := true
+import 'deploy/containers.just'
 
 venv := ".venv"
 py := venv / "bin/python"
