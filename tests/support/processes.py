@@ -70,7 +70,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.05, what: str = "c
         time.sleep(interval)
 
 
-def start_api(env: dict[str, str], port: int, log: Path) -> Proc:
+def start_api(env: dict[str, str], port: int, log: Path, log_level: str = "warning") -> Proc:
     command = [
         str(BIN / "python"),
         "-m",
@@ -81,7 +81,7 @@ def start_api(env: dict[str, str], port: int, log: Path) -> Proc:
         "--port",
         str(port),
         "--log-level",
-        "warning",
+        log_level,
     ]
     proc = Proc("api", command, env, log)
 

@@ -63,8 +63,8 @@ class Stack:
         migrate(self.env)
 
     # processes
-    def start_api(self) -> Proc:
-        self.api = start_api(self.env, self.port, self.tmp / "api.log")
+    def start_api(self, log_level: str = "warning") -> Proc:
+        self.api = start_api(self.env, self.port, self.tmp / "api.log", log_level)
         return self.api
 
     def start_worker(self, name: str | None = None, **overrides: Any) -> Proc:

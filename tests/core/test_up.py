@@ -1,0 +1,113 @@
+"""`just up` as a new user meets it: it starts everything, and Ctrl-C with a task running stops
+in order (the worker records the run's end before Redis goes), quickly, leaving no task RUNNING.
+"""
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support.processes import ROOT, wait_until
+from tests.support.redis_server import free_port
+
+STOP_GRACE = 1.0
+
+
+def _up(tmp_path: Path, **extra: str) -> tuple[subprocess.Popen[bytes], dict[str, str]]:
+    env = {
+        "PATH": os.environ["PATH"],
+        "LANG": "C.UTF-8",
+        "CCAGENT_DOTENV": str(tmp_path / ".env"),
+        "DATA_DIR": str(tmp_path / "data"),
+        "API_PORT": str(free_port()),
+        "FLOWER_PORT": str(free_port()),
+        "STUB_PORT": str(free_port()),
+        "EMBEDDED_REDIS_PORT": str(free_port()),
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing answers: embedded Redis
+        "CELERY_QUEUE": "ccagent-up-test",
+        "STOP_GRACE_SECONDS": str(STOP_GRACE),
+        "CLI_MAX_RETRIES": "1",
+        **extra,
+    }
+    log = (tmp_path / "up.log").open("ab")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.up"],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # as a terminal would: Ctrl-C goes to this whole group
+    )
+    return proc, env
+
+
+def _token(tmp_path: Path) -> str:
+    for line in (tmp_path / ".env").read_text().splitlines():
+        if line.startswith("API_TOKEN="):
+            return line.split("=", 1)[1]
+    raise AssertionError(".env holds no API_TOKEN")
+
+
+def test_ctrl_c_with_a_task_running_stops_in_order(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("# made world-readable, as an editor might\n")
+    (tmp_path / ".env").chmod(0o644)
+    proc, env = _up(tmp_path)
+    try:
+        base = f"http://127.0.0.1:{env['API_PORT']}"
+
+        def healthy() -> bool:
+            assert proc.poll() is None, (tmp_path / "up.log").read_text()
+            try:
+                return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        wait_until(healthy, 90, interval=0.5, what="`just up` to be healthy")
+        assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+        headers = {"Authorization": f"Bearer {_token(tmp_path)}"}
+        task = httpx.post(
+            f"{base}/api/tasks", json={"prompt": "@stub slow 120"}, headers=headers, timeout=10
+        ).json()
+
+        def running() -> bool:
+            status = httpx.get(f"{base}/api/tasks/{task['id']}", headers=headers, timeout=5)
+            return bool(status.json()["status"] == "running")
+
+        wait_until(running, 60, interval=0.2, what="the task to run")
+        time.sleep(1)  # the CLI is streaming
+        started = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends
+        proc.wait(timeout=60)
+        took = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    log = (tmp_path / "up.log").read_text()
+    assert proc.returncode == 0, log
+    with sqlite3.connect(tmp_path / "data" / "db" / "agent.db") as db:
+        status, error = db.execute(
+            "SELECT status, error FROM tasks WHERE id = ?", (task["id"],)
+        ).fetchone()
+    assert status.lower() == "failed" and "shut down" in error, (status, error, log)
+    assert took < STOP_GRACE + 14, log
+
+
+def test_a_busy_port_is_named_and_up_exits_non_zero(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc, _env = _up(tmp_path, API_PORT=str(port))
+        assert proc.wait(timeout=30) != 0
+    log = (tmp_path / "up.log").read_text()
+    assert f"port {port}" in log and "API_PORT" in log
+    assert not (tmp_path / "data").exists()  # it started nothing

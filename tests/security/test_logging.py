@@ -1,0 +1,68 @@
+"""No log line holds a secret: redacted in the final text, and no frame variables printed."""
+
+import io
+import logging
+import os
+
+from loguru import logger
+
+from app.auth import issue_task_token, issue_ticket
+from app.config import settings
+from app.logging import REDACTED, configured_secrets, redact, setup_logging
+
+ADMIN_TOKEN = os.environ["API_TOKEN"]
+
+
+def _captured(write: object) -> str:
+    stream = io.StringIO()
+    setup_logging(stream)
+    try:
+        write()  # type: ignore[operator]
+    finally:
+        setup_logging()
+    return stream.getvalue()
+
+
+def test_a_secret_in_a_message_is_redacted() -> None:
+    text = _captured(lambda: logger.info("calling with {}", ADMIN_TOKEN))
+    assert ADMIN_TOKEN not in text and REDACTED in text
+
+
+def test_minted_credentials_are_redacted_by_their_shape() -> None:
+    token, ticket = issue_task_token("a" * 32), issue_ticket()
+    line = f'GET /ws/s1?ticket={ticket} HTTP/1.1" 101 and Bearer {token}'
+    assert redact(line, []) == f'GET /ws/s1?{REDACTED} HTTP/1.1" 101 and Bearer {REDACTED}'
+
+
+def test_a_traceback_prints_no_frame_variables() -> None:
+    def spawn() -> None:
+        environment = {"ANTHROPIC_API_KEY": "sk-looks-like-a-key-0000"}  # noqa: F841
+        raise RuntimeError("spawn failed")
+
+    def fail() -> None:
+        try:
+            spawn()
+        except RuntimeError:
+            logger.exception("task failed in the worker")
+
+    text = _captured(fail)
+    assert "spawn failed" in text and "Traceback" in text
+    assert "sk-looks-like-a-key-0000" not in text
+
+
+def test_standard_library_loggers_are_redacted_too() -> None:
+    text = _captured(lambda: logging.getLogger("uvicorn.access").info("GET /?t=%s", ADMIN_TOKEN))
+    assert "GET /?t=" in text and ADMIN_TOKEN not in text
+
+
+def test_every_secret_setting_is_known() -> None:
+    assert ADMIN_TOKEN in configured_secrets(settings)
+    secrets = configured_secrets(
+        settings.model_copy(
+            update={
+                "REDIS_URL": "redis://:redis-pass-9@host:6379/0",
+                "DATABASE_URL": "postgresql+psycopg://u:db-pass-9@h/db",
+            }
+        )
+    )
+    assert {"redis-pass-9", "db-pass-9"} <= set(secrets)

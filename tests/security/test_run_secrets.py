@@ -1,0 +1,69 @@
+"""A run holds no key it could leak: its tools see neither the model credential nor the admin
+token, and the token it has reaches only its own task, and only while it runs."""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.stack import TOKEN, Stack
+
+MODEL_KEY = "sk-ant-model-key-never-shown-4711"
+PROBE = """
+import json, os, urllib.error, urllib.request
+
+token = open(os.path.join(os.environ["AGENT_RUN_DIR"], "api-token")).read()
+base = os.environ["AGENT_API_URL"]
+
+def status(path):
+    request = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + token})
+    try:
+        return urllib.request.urlopen(request, timeout=10).status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+print("PROBE " + json.dumps({
+    "own": status("/api/tasks/" + os.environ["AGENT_TASK_ID"]),
+    "list": status("/api/tasks"),
+    "status": status("/api/status"),
+    "token_file_mode": oct(os.stat(os.environ["AGENT_RUN_DIR"] + "/api-token").st_mode & 0o777),
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str) -> Any:
+    from tests.conftest import running_stack
+
+    with running_stack(tmp_path_factory, stub_url, ANTHROPIC_API_KEY=MODEL_KEY) as system:
+        yield system
+
+
+def _all_output(stack: Stack, task_id: str) -> str:
+    return "\n".join(chunk["line"] for chunk in stack.output_lines(task_id))
+
+
+def test_the_tools_environment_holds_no_secret(stack: Stack) -> None:
+    task = stack.submit("@stub bash env; cat /proc/*/environ 2>/dev/null | tr '\\\\0' '\\\\n'")
+    assert stack.wait_done(task["id"])["status"] == "completed"
+    output = _all_output(stack, task["id"])
+    assert "AGENT_TASK_ID=" in output  # the command ran and printed its environment
+    assert "AGENT_RUN_DIR=" in output
+    for secret in (MODEL_KEY, TOKEN, "cca-task."):
+        assert secret not in output
+
+
+def test_the_task_token_reaches_its_own_task_only_and_ends_with_it(
+    stack: Stack, tmp_path: Path
+) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE)
+    task = stack.submit(f"@stub bash {sys.executable} {probe}")
+    assert stack.wait_done(task["id"])["status"] == "completed"
+    line = next(line for line in _all_output(stack, task["id"]).splitlines() if "PROBE {" in line)
+    found = json.loads(line[line.index("PROBE {") + 6 :].split("\\n")[0].replace('\\"', '"'))
+    assert found == {"own": 200, "list": 403, "status": 403, "token_file_mode": "0o600"}
+    # The run's private directory, and with it the token, is gone once the task ended.
+    assert not (Path(stack.env["DATA_DIR"]) / "runs" / task["id"]).exists()
