@@ -1,7 +1,7 @@
 """Writes .env.example from app/config.py: every setting with its meaning and default, then the
 variables only docker-compose.yml reads. `just env-example` runs it; a test fails on drift.
 
-    PYTHONPATH=. python deploy/envfile.py [--write]
+    python -m deploy.envfile [--write]
 """
 
 import os
@@ -46,7 +46,7 @@ HEADER = """\
 
 POSTGRES_NOTE = """\
 # With COMPOSE_PROFILES=postgres, point the system at it:
-# DATABASE_URL=postgresql+psycopg://ccagent:<POSTGRES_PASSWORD>@postgres:5432/ccagent
+#   DATABASE_URL=postgresql+psycopg://ccagent:<POSTGRES_PASSWORD>@postgres:5432/ccagent
 """
 
 

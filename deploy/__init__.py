@@ -1,0 +1,1 @@
+"""Deployment: images support, compose, Kubernetes (see the README's Deploy section)."""
