@@ -10,12 +10,16 @@ bin := venv / "bin"
 default:
     @just --list
 
-# Install what is missing: the Python environment and the pinned Claude Code CLI
+# Install what is missing: the Python environment, the pinned Claude Code CLI, bubblewrap.
+# A no-op when nothing changed (each step compares a stamp with what it installs from).
 setup:
     @test -x {{py}} || python3 -m venv {{venv}}
-    @{{py}} -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-    @test -x node_modules/.bin/claude || npm ci --no-audit --no-fund
-    @{{bin}}/claude --version >/dev/null 2>&1 || node_modules/.bin/claude --version
+    @test {{venv}}/.installed -nt pyproject.toml || \
+        ({{py}} -m pip install --quiet --disable-pip-version-check -e '.[dev]' && touch {{venv}}/.installed)
+    @test node_modules/.package-lock.json -nt package-lock.json || npm ci --no-audit --no-fund --loglevel=error
+    @node_modules/.bin/claude --version >/dev/null
+    @command -v bwrap >/dev/null || apt-get install -y -qq bubblewrap >/dev/null 2>&1 || \
+        { echo "setup: install bubblewrap (sudo apt-get install bubblewrap): the worker needs it"; exit 1; }
 
 # Run the whole system (Redis, migrations, API, worker, Flower) until Ctrl-C
 up: setup frontend-build
