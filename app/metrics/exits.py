@@ -1,6 +1,6 @@
 """How each finished task's CLI run ended, as a few kinds, from the task's status and error.
 
-The worker and the sweeper write the error texts (worker/run.py, app/tasks/sweeper.py); these
+The worker and the sweeper write the error texts (worker/outcome.py, app/tasks/sweeper.py); these
 patterns name their beginnings, and tests/deploy/test_metrics.py checks them against the
 worker's own messages, so a reworded message cannot silently fall into "cli_error".
 """
@@ -17,6 +17,8 @@ from app.tasks.models import Task, TaskStatus
 FAILURE_KINDS: tuple[tuple[str, str], ...] = (
     ("timeout", "Timed out after %"),
     ("worker_shutdown", "The worker shut down%"),
+    ("ended_elsewhere", "The task ended elsewhere%"),
+    ("over_budget", "Stopped at its spending cap%"),
     ("worker_lost", "Worker % stopped responding%"),
     ("cli_missing", "Claude Code CLI not found%"),
     ("no_output", "Claude Code CLI % without printing anything%"),

@@ -14,8 +14,9 @@ from app.metrics.exits import exit_kind_column
 from app.tasks.models import Task, TaskStatus
 from tests.conftest import running_stack
 from tests.support.stack import Stack
-from worker import run
 from worker.cli import ResultLine
+from worker.outcome import BUDGET_SUBTYPE, Run, outcome
+from worker.watchdog import ENDED_ELSEWHERE, SHUTDOWN, TIMEOUT
 
 
 def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -92,24 +93,37 @@ def test_metrics_need_the_token(finished: tuple[Stack, list[dict[str, Any]]]) ->
     assert "ccagent_" not in wrong.text
 
 
-def _failure(**kwargs: Any) -> str:
-    status, values = run._outcome(**kwargs)
+def _failure(**seen: Any) -> str:
+    run = Run(**{**QUIET, **seen})
+    status, values = outcome(run)
     assert status == TaskStatus.FAILED
     return str(values["error"])
 
 
+QUIET = {
+    "stop_reason": None,
+    "result": None,
+    "exit_code": 0,
+    "stderr_tail": "",
+    "printed": True,
+    "timeout_seconds": 60,
+}
+
+
 def test_exit_kinds_match_the_messages_the_worker_writes(tmp_path: Any) -> None:
-    """The worker's own messages (worker.run._outcome, the sweeper's), each in a real database,
-    are named by the SQL expression the metrics use."""
+    """The worker's own messages (worker.outcome, the sweeper's), each in a real database, are
+    named by the SQL expression the metrics use."""
     error_result = ResultLine.parse({"type": "result", "subtype": "error_max_turns"})
-    quiet = {"result": None, "exit_code": 0, "stderr_tail": "", "printed": True}
+    over_budget = ResultLine.parse({"type": "result", "subtype": BUDGET_SUBTYPE})
     cases = {
-        "timeout": _failure(**{**quiet, "stop_reason": "timeout"}),
-        "worker_shutdown": _failure(**{**quiet, "stop_reason": "shutdown"}),
-        "no_output": _failure(**{**quiet, "stop_reason": None, "printed": False}),
-        "crashed": _failure(**{**quiet, "stop_reason": None, "exit_code": -9}),
-        "no_result": _failure(**{**quiet, "stop_reason": None}),
-        "cli_error": _failure(**{**quiet, "stop_reason": None, "result": error_result}),
+        "timeout": _failure(stop_reason=TIMEOUT),
+        "worker_shutdown": _failure(stop_reason=SHUTDOWN),
+        "ended_elsewhere": _failure(stop_reason=ENDED_ELSEWHERE),
+        "over_budget": _failure(result=over_budget, max_budget_usd=0.01),
+        "no_output": _failure(printed=False),
+        "crashed": _failure(exit_code=-9),
+        "no_result": _failure(),
+        "cli_error": _failure(result=error_result),
         "worker_lost": "Worker w1@h:12 stopped responding (no heartbeat for more than 60 s)",
     }
     engine = create_engine(f"sqlite:///{tmp_path / 'kinds.db'}")
