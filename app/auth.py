@@ -110,12 +110,10 @@ def allow_tasks(scope: str) -> Callable[[Endpoint], Endpoint]:
 
 
 def open_docs(app: FastAPI) -> None:
-    """The API's own docs are public: the schema holds no secret, and a browser opening /docs
+    """The API's schema is public: it holds no secret, and a browser opening /docs (app/docs.py)
     cannot send a bearer token."""
     for route in app.router.routes:
-        if getattr(route, "path", None) in (app.openapi_url, app.docs_url, app.redoc_url) or (
-            getattr(route, "path", "").startswith(f"{app.docs_url}/")
-        ):
+        if app.openapi_url and getattr(route, "path", None) == app.openapi_url:
             public(route.endpoint)  # type: ignore[attr-defined]
 
 

@@ -14,6 +14,7 @@ from app.conversations.routes import chat_router
 from app.conversations.routes import router as conversations_router
 from app.costs.routes import router as costs_router
 from app.dashboard import mount_dashboard
+from app.docs import mount_docs
 from app.errors import install_error_handlers
 from app.logging import setup_logging
 from app.metrics.routes import router as metrics_router
@@ -24,6 +25,9 @@ from app.streams.routes import router as stream_router
 from app.system.routes import router as system_router
 from app.tasks.routes import router as tasks_router
 from app.tasks.sweeper import sweep_forever
+from app.webhooks.routes import ingress_router
+from app.webhooks.routes import router as webhooks_router
+from app.webhooks.thread_routes import router as threads_router
 
 
 @contextlib.asynccontextmanager
@@ -45,6 +49,8 @@ def create_app() -> FastAPI:
         description="Runs the Claude Code CLI as on-demand workers; watch every line live.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by app/docs.py, without a CDN
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(Authentication)
@@ -66,8 +72,12 @@ def create_app() -> FastAPI:
         agents_router,
         skills_router,
         metrics_router,
+        ingress_router,
+        webhooks_router,
+        threads_router,
     ):
         app.include_router(router)
+    mount_docs(app)
     mount_dashboard(app)  # last: its client-side routes fall back to index.html
     open_docs(app)
     document_security(app)
