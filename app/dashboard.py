@@ -8,14 +8,17 @@ unknown one there stays an API answer (401 or 404), not the dashboard's page.
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.routing import Match, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from app.auth import PUBLIC, public
+from app.auth import PUBLIC, is_admin_token, public
+from app.config import settings
+from app.errors import error_responses
 
 DIST = Path(__file__).resolve().parents[1] / "frontend" / "dist"
 RESERVED = ("/api", "/ws", "/webhooks", "/docs", "/redoc", "/openapi.json", "/assets")
@@ -30,6 +33,31 @@ NOT_BUILT = """<!doctype html>
 <p>The API itself works meanwhile: see <a href="/docs">/docs</a>.</p>
 </body></html>
 """
+
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    token: str = Field(max_length=4096, description="The API token to check; empty to ask only.")
+
+
+class SignInAnswer(BaseModel):
+    token_required: bool
+    valid: bool
+
+
+@router.post("/sign-in", response_model=SignInAnswer, responses=error_responses(413))
+@public
+def check_sign_in(body: SignIn) -> SignInAnswer:
+    """Whether the API needs a token, and whether this one is it, answered 200 either way: the
+    sign-in screen asks here so that a wrong token is not an error in the browser's console.
+    It tells no more than a 401 from any route would."""
+    if settings.AUTH_DISABLED:
+        return SignInAnswer(token_required=False, valid=True)
+    return SignInAnswer(token_required=True, valid=is_admin_token(body.token))
 
 
 def _reserved(path: str) -> bool:
@@ -77,6 +105,7 @@ async def client_page(request: Request) -> Response:
 
 def mount_dashboard(app: FastAPI) -> None:
     """Serve frontend/dist: /assets as static files, every other page path as index.html."""
+    app.include_router(router)
     assets = Mount("/assets", app=HashedAssets(directory=DIST / "assets", check_dir=False))
     assets.__access__ = PUBLIC  # type: ignore[attr-defined]
     app.router.routes.append(assets)

@@ -19,7 +19,8 @@ export function describeLine(raw: string): { kind: string; text: string } {
     case "stream_event": {
       const event = line.event as Json | undefined;
       const delta = event?.delta as Json | undefined;
-      return { kind: "delta", text: String(delta?.text ?? delta?.partial_json ?? event?.type ?? "") };
+      const text = delta?.text ?? delta?.partial_json;
+      return text === undefined ? { kind: "event", text: String(event?.type ?? "") } : { kind: "delta", text: String(text) };
     }
     case "assistant":
       return {

@@ -49,7 +49,7 @@ export function ChatView() {
   return (
     <div className="chat">
       <Inbox current={id} />
-      <section className="conversation" aria-label="Messages">
+      <section className="conversation" aria-label="Conversation">
         {!id && <p className="hint">Start a conversation: write a message below, or pick one on the left.</p>}
         {messages.error && <p className="error" role="alert">{messages.error.message}</p>}
         {messages.data && <MessageList messages={messages.data} />}
@@ -69,7 +69,10 @@ function MessageList({ messages }: { messages: Message[] }) {
     [messages],
   );
   const end = useRef<HTMLDivElement>(null);
-  useEffect(() => end.current?.scrollIntoView?.({ block: "end" }), [messages.length]);
+  useEffect(() => {
+    // Not returned: scrollIntoView answers a Promise in current Chromium.
+    void end.current?.scrollIntoView?.({ block: "end" });
+  }, [messages.length]);
   return (
     <ol className="messages">
       {messages.map((message) => (
