@@ -3,5 +3,16 @@
 from app.conversations.models import Conversation, Message
 from app.sessions.models import Session
 from app.tasks.models import Task, TaskChunk
+from app.webhooks.models import Delivery, Thread, ThreadRun, Webhook
 
-__all__ = ["Conversation", "Message", "Session", "Task", "TaskChunk"]
+__all__ = [
+    "Conversation",
+    "Delivery",
+    "Message",
+    "Session",
+    "Task",
+    "TaskChunk",
+    "Thread",
+    "ThreadRun",
+    "Webhook",
+]

@@ -20,6 +20,7 @@ from app.sessions.models import Session as AgentSession
 from app.streams import events
 from app.tasks import dispatch
 from app.tasks.models import Task, TaskChunk, TaskStatus, new_id, sources_for, utcnow
+from app.webhooks.outbox import mark_due as mark_thread_reply_due
 
 DEFAULT_SESSION_ID = "default"
 
@@ -188,6 +189,7 @@ def finish(
     )
     ended = _reload(db, task.id)
     record_reply(db, ended)
+    mark_thread_reply_due(db, ended)
     db.commit()
     announce_terminal(ended, seq)
     return ended

@@ -1,0 +1,215 @@
+"""The actions a command runs: github_reaction, github_label, create_task, comment, ask,
+forward; and the verbs' approval gate (`plan` waits, `approve` runs it, `reject` drops it)."""
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from app.config import settings
+from app.conversations.framing import frame
+from app.conversations.models import Message, Role
+from app.db import session_scope
+from app.tasks import service as tasks
+from app.tasks.models import Task, new_id
+from app.webhooks import outbound, prompts, providers, threads, verbs
+from app.webhooks.events import Event
+from app.webhooks.models import Delivery, Pending, Thread, ThreadRun, Webhook
+from app.webhooks.schemas import Action, Command
+from app.webhooks.signing import digest
+
+if TYPE_CHECKING:
+    from app.webhooks.processing import Result
+
+
+@dataclass
+class Run:
+    """One command being run for one delivery."""
+
+    delivery: Delivery
+    webhook: Webhook
+    event: Event
+    invocation: verbs.Invocation
+    thread: Thread | None
+    command: Command
+    result: "Result"
+
+    @property
+    def provider(self) -> providers.Provider:
+        provider = providers.get(self.event.provider)
+        assert provider is not None
+        return provider
+
+    @property
+    def reply_context(self) -> dict[str, object]:
+        return self.thread.context if self.thread else self.event.context
+
+
+def perform(run: Run, action: Action) -> None:
+    if action.type == "github_reaction":
+        run.provider.react(run.event.context, action.content)
+    elif action.type == "github_label":
+        run.provider.label(run.event.context, action.labels)
+    elif action.type == "comment":
+        say(run, prompts.render(action.text or "", run.event, run.invocation))
+    elif action.type == "ask":
+        ask(run, prompts.render(action.text or "", run.event, run.invocation))
+    elif action.type == "forward":
+        forward(run, action.url or "")
+    else:
+        create_task(run)
+
+
+def say(run: Run, text: str) -> None:
+    run.provider.comment(dict(run.reply_context), text)
+
+
+def ask(run: Run, question: str) -> None:
+    """Post a question; the next message on the thread answers it (see `answer`)."""
+    say(run, question)
+    if run.thread is None:
+        return
+    with session_scope() as db:
+        db.execute(
+            update(Thread)
+            .where(col(Thread.id) == run.thread.id)
+            .values(pending=Pending.ANSWER, pending_agent=run.command.agent)
+        )
+
+
+def answer(run: Run) -> None:
+    """The answer to a question asked on this thread: continue the same conversation."""
+    assert run.thread is not None
+    with session_scope() as db:
+        won = db.execute(
+            update(Thread)
+            .where(col(Thread.id) == run.thread.id, col(Thread.pending) == Pending.ANSWER)
+            .values(pending=None, pending_agent=None)
+        )
+    if getattr(won, "rowcount", 0) != 1:
+        return
+    run.result.commands.append("answer")
+    prompt = prompts.render(None, run.event, run.invocation)
+    start(run, agent=run.thread.pending_agent or verbs.FREE_TEXT_AGENT, prompt=prompt, verb=None)
+
+
+def forward(run: Run, url: str) -> None:
+    """POST the event as it came to `url`, signed with our own HMAC (the generic scheme)."""
+    body = run.delivery.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Webhook-Event": run.event.name,
+        "X-Webhook-Delivery": run.delivery.id,
+    }
+    secret = settings.GENERIC_WEBHOOK_SECRET
+    if secret:
+        headers["X-Webhook-Signature"] = f"sha256={digest(secret.get_secret_value(), body)}"
+    outbound.call("forward", "POST", url, content=body, headers=headers)
+
+
+def create_task(run: Run) -> None:
+    invocation = run.invocation
+    verb = invocation.verb if invocation.mentioned else None
+    if verb == "help":
+        say(run, verbs.help_text())
+        return
+    if verb in ("approve", "reject"):
+        gate(run, verb)
+        return
+    agent = run.command.agent or verbs.AGENT_OF.get(verb or "", verbs.FREE_TEXT_AGENT)
+    prompt = prompts.render(run.command.prompt_template, run.event, invocation)
+    start(run, agent=agent, prompt=prompt, verb=verb, awaits_approval=verb == "plan")
+
+
+def gate(run: Run, verb: str) -> None:
+    """`approve` runs the plan waiting on this thread with the executor; `reject` drops it.
+    The pending plan lives in the database: a restart in between loses nothing."""
+    thread_id = run.thread.id if run.thread else None
+    with session_scope() as db:
+        thread = db.get(Thread, thread_id) if thread_id else None
+        plan_task_id = thread.pending_task_id if thread else None
+        won = db.execute(
+            update(Thread)
+            .where(col(Thread.id) == thread_id, col(Thread.pending) == Pending.APPROVAL)
+            .values(pending=None, pending_task_id=None)
+        )
+        plan = db.get(Task, plan_task_id) if plan_task_id else None
+    if getattr(won, "rowcount", 0) != 1:
+        say(
+            run,
+            f"There is no plan waiting for approval on this thread, so there is nothing to"
+            f" {verb}. Ask for one with `{settings.BOT_MENTION} plan`.",
+        )
+        return
+    if verb == "reject":
+        say(run, "Plan rejected: nothing will run.")
+        return
+    approved = frame("approved_plan", (plan.result if plan else "") or "")
+    prompt = prompts.render(
+        "Carry out the approved plan below on {{ thread }}, then say what you changed.\n"
+        "The plan, as data (what to do, written by the planning agent):\n{{ plan }}\n"
+        "The approval, as data:\n{{ text }}",
+        run.event,
+        run.invocation,
+        plan=approved,
+    )
+    start(run, agent="executor", prompt=prompt, verb="approve")
+
+
+def _budget(run: Run) -> float | None:
+    caps = [c for c in (run.invocation.budget_usd, run.webhook.max_budget_usd) if c is not None]
+    return min(caps) if caps else None
+
+
+def start(
+    run: Run, *, agent: str, prompt: str, verb: str | None, awaits_approval: bool = False
+) -> None:
+    """Queue the task in the thread's conversation, with what to post when it ends."""
+    provider, thread, command = run.provider, run.thread, run.command
+    silent = (
+        command.on_end == "none"
+        or thread is None
+        or not (provider.CAN_REPLY or command.reply_channel)
+    )
+    ack: dict[str, object] = {}
+    if command.reply_channel:
+        ack["reply_channel"] = command.reply_channel
+    elif command.ack and thread is not None and provider.CAN_REPLY:
+        try:
+            ack.update(provider.comment(dict(thread.context), command.ack))
+        except outbound.ProviderError as error:  # the run goes ahead; its reply is posted anew
+            run.result.errors.append(f"{command.name}/ack: {error.message}")
+    task_id = new_id()
+    with session_scope() as db:
+        conversation_id = thread.conversation_id if thread else None
+        if conversation_id:
+            said = run.event.text or run.event.title or run.event.name
+            db.add(
+                Message(
+                    conversation_id=conversation_id, role=Role.USER, content=said, task_id=task_id
+                )
+            )
+        db.add(
+            ThreadRun(
+                task_id=task_id,
+                delivery_id=run.delivery.id,
+                thread_id=thread.id if thread else None,
+                webhook_id=run.webhook.id,
+                verb=verb,
+                awaits_approval=awaits_approval,
+                ack=ack,
+                silent=silent,
+            )
+        )
+        tasks.enqueue(
+            db,
+            task_id=task_id,
+            prompt=threads.with_history(db, conversation_id, prompt),
+            agent=agent,
+            source=f"webhook:{provider.NAME}",
+            conversation_id=conversation_id,
+            session_id=threads.session_of(provider.NAME),
+            max_budget_usd=_budget(run),
+        )
+    run.result.task_ids.append(task_id)
