@@ -47,11 +47,13 @@ def _up(tmp_path: Path, **extra: str) -> tuple[subprocess.Popen[bytes], dict[str
     return proc, env
 
 
+def _dotenv(tmp_path: Path) -> dict[str, str]:
+    lines = (tmp_path / ".env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
 def _token(tmp_path: Path) -> str:
-    for line in (tmp_path / ".env").read_text().splitlines():
-        if line.startswith("API_TOKEN="):
-            return line.split("=", 1)[1]
-    raise AssertionError(".env holds no API_TOKEN")
+    return _dotenv(tmp_path)["API_TOKEN"]
 
 
 def test_ctrl_c_with_a_task_running_stops_in_order(tmp_path: Path) -> None:
@@ -70,6 +72,17 @@ def test_ctrl_c_with_a_task_running_stops_in_order(tmp_path: Path) -> None:
 
         wait_until(healthy, 90, interval=0.5, what="`just up` to be healthy")
         assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+        flower = f"http://127.0.0.1:{env['FLOWER_PORT']}/"
+
+        def flower_answers() -> int:
+            try:
+                return httpx.get(flower, timeout=2).status_code
+            except httpx.HTTPError:
+                return 0
+
+        assert wait_until(flower_answers, 60, interval=0.5, what="Flower") == 401
+        user, password = _dotenv(tmp_path)["FLOWER_BASIC_AUTH"].split(":", 1)
+        assert httpx.get(flower, auth=(user, password), timeout=5).status_code == 200
         headers = {"Authorization": f"Bearer {_token(tmp_path)}"}
         task = httpx.post(
             f"{base}/api/tasks", json={"prompt": "@stub slow 120"}, headers=headers, timeout=10
