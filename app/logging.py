@@ -7,14 +7,17 @@ log prints query strings), Celery's. Tracebacks never print frame variables (`di
 a failed spawn would print the CLI's environment, model key and all.
 """
 
+import contextvars
 import logging
 import re
 import sys
+import uuid
 from typing import Any, TextIO
 
 from loguru import logger
 from pydantic import SecretStr
 from sqlalchemy.engine import make_url
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings, settings
 
@@ -72,13 +75,61 @@ class _InterceptHandler(logging.Handler):
         logger.opt(exception=record.exc_info).log(level, record.getMessage())
 
 
+REQUEST_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+PLAIN_FORMAT = (
+    "<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> | <level>{level: <8}</level> | "
+    "{extra[context]}<level>{message}</level>"
+)
+
+
+def _add_context(record: Any) -> None:
+    """Put the request id (and what a caller bound: task_id, agent, delivery_id) on the record,
+    as fields in JSON and as a short prefix in plain lines."""
+    extra = record["extra"]
+    request_id = REQUEST_ID.get()
+    if request_id and "request_id" not in extra:
+        extra["request_id"] = request_id
+    names = ("request_id", "task_id", "delivery_id", "agent")
+    extra["context"] = "".join(f"{name}={extra[name]} | " for name in names if extra.get(name))
+
+
+class RequestIds:
+    """ASGI middleware: every request gets an id (the caller's X-Request-ID when it is a sane
+    one), on every log line written while it is served and on its answer's X-Request-ID."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _VALID_REQUEST_ID.match(given) else uuid.uuid4().hex
+        token = REQUEST_ID.set(request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            REQUEST_ID.reset(token)
+
+
 def setup_logging(stream: Any = None) -> None:
     logger.remove()
     sink = RedactingSink(stream or sys.stderr, configured_secrets(settings))
+    logger.configure(patcher=_add_context)
     logger.add(
         sink.write,
         level=settings.LOG_LEVEL,
         serialize=settings.LOG_JSON,
+        format=PLAIN_FORMAT,
+        colorize=False,
         diagnose=False,
         backtrace=False,
     )

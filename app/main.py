@@ -16,7 +16,7 @@ from app.costs.routes import router as costs_router
 from app.dashboard import mount_dashboard
 from app.docs import mount_docs
 from app.errors import install_error_handlers
-from app.logging import setup_logging
+from app.logging import RequestIds, setup_logging
 from app.metrics.routes import router as metrics_router
 from app.redis_client import new_async_redis
 from app.sessions.routes import router as sessions_router
@@ -54,6 +54,7 @@ def create_app() -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(Authentication)
+    app.add_middleware(RequestIds)  # outermost: refusals carry an id too
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
