@@ -136,8 +136,8 @@ def main() -> None:
         if _redis_answers(redis_url):
             _say(f"Redis answers at {redis_url}")
         else:
-            port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
-            redis_url = _start_embedded_redis(backing, data, port)
+            redis_port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
+            redis_url = _start_embedded_redis(backing, data, redis_port)
             _say(f"no Redis answered; started an embedded one at {redis_url} (data in {data})")
         env["REDIS_URL"] = redis_url
         has_key = any(env.get(k) for k in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_OAUTH_TOKEN"))
@@ -196,7 +196,9 @@ def _wait(procs: list[subprocess.Popen[bytes]]) -> None:
         time.sleep(0.2)
     exited = [proc for proc in procs if proc.poll() is not None]
     if exited and not stopping:
-        _say(f"{exited[0].args[0]} exited with code {exited[0].returncode}; stopping the rest")
+        command = exited[0].args
+        name = command[0] if isinstance(command, list) else command
+        _say(f"{name!s} exited with code {exited[0].returncode}; stopping the rest")
 
 
 def _stop_in_order(*groups: list[subprocess.Popen[bytes]]) -> None:
