@@ -59,11 +59,11 @@ def parse(text: str) -> Invocation:
     if match is None:
         return Invocation(mentioned=False, request=text.strip())
     rest = text[match.end() :].strip()
-    word, _, after = rest.partition(" ")
-    verb = word.lower().rstrip(":,.") if word.lower().rstrip(":,.") in VERBS else None
-    if verb is None:
+    word, *tail = rest.split(maxsplit=1) if rest else ("",)
+    verb = word.lower().rstrip(":,.!")
+    if verb not in VERBS:
         return Invocation(mentioned=True, request=rest)
-    after = after.strip()
+    after = tail[0].strip() if tail else ""
     budget = _BUDGET.match(after)
     if budget:
         after = after[budget.end() :].strip()

@@ -2,6 +2,7 @@
 keyed by `event_id` (its retries carry the same id); a thread is a channel's message thread;
 outbound through the Web API, whose errors arrive as `200 {"ok": false}`."""
 
+import re
 import time
 from typing import Any
 
@@ -17,6 +18,7 @@ CAN_REPLY = True
 WINDOW_SECONDS = 300
 SIGNATURE_HEADER = "X-Slack-Signature"
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+>")
 
 
 def default_secret() -> str | None:
@@ -64,13 +66,18 @@ def parse(headers: Any, payload: dict[str, Any]) -> Event:
     thread_ts = text_of(event.get("thread_ts")) or ts
     team = text_of(payload.get("team_id")) or text_of(event.get("team"))
     user = text_of(event.get("user"))
+    text = text_of(event.get("text"))
+    if event.get("type") == "app_mention":  # Slack writes the mention of the bot as <@U…>
+        text = _LEADING_MENTION.sub(settings.BOT_MENTION, text, count=1)
+    if settings.SLACK_BOT_USER_ID:
+        text = text.replace(f"<@{settings.SLACK_BOT_USER_ID}>", settings.BOT_MENTION)
     actor = Actor(id=user, name=user, is_bot=bool(event.get("bot_id")) or subtype == "bot_message")
     return Event(
         provider=NAME,
         type=event_name(headers, payload),
         action=subtype if isinstance(subtype, str) else None,
         actor=actor,
-        text=text_of(event.get("text")),
+        text=text,
         thread_key=f"slack:{team}:{channel}:{thread_ts}" if channel and thread_ts else None,
         context={"channel": channel, "thread_ts": thread_ts, "ts": ts, "team": team},
         payload=payload,
