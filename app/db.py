@@ -1,20 +1,30 @@
-"""The database engine and sessions. SQLite runs in WAL mode with a busy timeout, and every
-transaction takes the write lock up front (BEGIN IMMEDIATE), so several workers can write at
-once without "database is locked"."""
+"""The database engine and sessions.
+
+SQLite runs in WAL mode with a busy timeout. Reads begin deferred: they take no lock, and in WAL
+mode a reader never blocks a writer. A unit of work that writes begins IMMEDIATE, taking the
+write lock up front: a deferred transaction that reads and then writes fails at once ("database
+is locked", no busy wait) when another writer committed in between.
+"""
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from fastapi import Request
+from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from app.config import settings
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 30
+WRITES = "ccagent_writes"  # an execution option: this connection's transactions will write
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def build_engine(url: str) -> Engine:
@@ -23,25 +33,24 @@ def build_engine(url: str) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-    )
+    busy_seconds = settings.SQLITE_BUSY_TIMEOUT_SECONDS
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_seconds})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy, not the driver, open transactions, so BEGIN IMMEDIATE below is used.
+        # Let SQLAlchemy, not the driver, open transactions, so the BEGIN below is used.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_seconds * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN DEFERRED")
 
     return engine
 
@@ -49,10 +58,18 @@ def build_engine(url: str) -> Engine:
 engine = build_engine(settings.DATABASE_URL)
 
 
+def writer(bind: Engine) -> Engine:
+    """The same engine, for units of work that write."""
+    return bind.execution_options(**{WRITES: True})
+
+
+write_engine = writer(engine)
+
+
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """A short unit of work: commit on success, roll back on error."""
-    with Session(engine, expire_on_commit=False) as session:
+    """A short unit of work that writes: commit on success, roll back on error."""
+    with Session(write_engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -61,10 +78,51 @@ def session_scope() -> Iterator[Session]:
             raise
 
 
-def get_session() -> Iterator[Session]:
-    """FastAPI dependency: one session per request."""
-    with session_scope() as session:
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A read: no lock taken, nothing to commit."""
+    with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request, a read one for GET. Used with
+    scope="function" (app.deps): it ends when the handler returns, before the response is
+    sent, so a slow client never holds a transaction open."""
+    if request.method in READ_METHODS:
+        with read_scope() as session:
+            yield session
+    else:
+        with session_scope() as session:
+            yield session
+
+
+def database_now(db: Session, offset_seconds: float = 0.0) -> ColumnElement[datetime]:
+    """The database's own clock (UTC), plus an offset: heartbeats and their check read one clock
+    however many hosts write. On SQLite it is written as SQLAlchemy stores datetimes, so the two
+    compare as text."""
+    if db.get_bind().dialect.name == "sqlite":
+        return func.strftime(
+            "%Y-%m-%d %H:%M:%f", "now", f"{offset_seconds:+.3f} seconds", type_=DateTime
+        )
+    now = func.now(type_=DateTime(timezone=True))
+    return now + timedelta(seconds=offset_seconds) if offset_seconds else now
+
+
+def is_locked(error: BaseException) -> bool:
+    """SQLite's answer when another writer held the lock past the busy timeout."""
+    return isinstance(error, OperationalError) and "locked" in str(error.orig)
+
+
+def when_locked(give_up_after: float) -> Retrying:
+    """Call again while the database is locked, for up to `give_up_after` seconds; then raise.
+    `when_locked(60)(save, db, rows)`. Each try is a transaction of its own."""
+    return Retrying(
+        retry=retry_if_exception(is_locked),
+        wait=wait_random_exponential(multiplier=0.05, max=2),
+        stop=stop_after_delay(give_up_after),
+        reraise=True,
+    )
 
 
 Row = TypeVar("Row")

@@ -7,4 +7,5 @@ from sqlmodel import Session
 
 from app.db import get_session
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the session ends when the handler returns, not after the response is sent.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

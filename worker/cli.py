@@ -10,9 +10,10 @@ from app.tasks.models import Task
 from worker import brain
 
 
-def build_argv(settings: Settings, task: Task) -> list[str]:
+def build_argv(settings: Settings, task: Task, max_budget_usd: float | None = None) -> list[str]:
     """The command line. The prompt itself goes on stdin: one argument may not exceed 128 KiB,
-    and a conversation's context easily does."""
+    and a conversation's context easily does. `max_budget_usd`: the most this run may spend
+    (the CLI checks it after each model reply)."""
     argv = [
         settings.CLAUDE_CLI_PATH,
         "-p",
@@ -32,6 +33,8 @@ def build_argv(settings: Settings, task: Task) -> list[str]:
         argv += ["--model", task.model]
     if task.max_turns:
         argv += ["--max-turns", str(task.max_turns)]
+    if max_budget_usd is not None:
+        argv += ["--max-budget-usd", repr(max_budget_usd)]  # shortest exact form: 0.01, 1e-07
     return argv + brain.cli_args(settings)
 
 
@@ -40,6 +43,7 @@ class ResultLine:
     """What the CLI's final `result` line reports, field names as on the Task."""
 
     is_error: bool
+    subtype: str
     text: str | None
     cost_usd: float | None
     input_tokens: int | None
@@ -62,6 +66,7 @@ class ResultLine:
             text = "; ".join(map(str, errors)) if isinstance(errors, list) and errors else None
         return cls(
             is_error=bool(line.get("is_error")) or subtype != "success",
+            subtype=subtype,
             text=text if text is not None or subtype == "success" else _describe_subtype(subtype),
             cost_usd=_number(line.get("total_cost_usd"), float),
             input_tokens=_number(usage.get("input_tokens"), int),
@@ -77,7 +82,7 @@ class ResultLine:
 
     def task_fields(self) -> dict[str, Any]:
         fields = dict(self.__dict__)
-        del fields["is_error"], fields["text"]
+        del fields["is_error"], fields["subtype"], fields["text"]
         return fields
 
 

@@ -1,4 +1,4 @@
-"""Celery tasks and worker signals. The task body is `worker.run.run_task`."""
+"""Celery tasks and worker signals. The task body is `worker.run.execute`."""
 
 import os
 import signal
@@ -11,7 +11,7 @@ from celery.signals import worker_process_init, worker_ready, worker_shutting_do
 from loguru import logger
 from sqlmodel import col, select
 
-from app.db import engine, session_scope
+from app.db import engine, read_scope
 from app.logging import setup_logging
 from app.redis_client import sync_redis
 from app.streams import events
@@ -19,14 +19,16 @@ from app.system.presence import announce_forever
 from app.tasks.models import Task, TaskStatus
 from worker import process, run
 from worker.celery_app import RUN_TASK, celery_app
+from worker.watchdog import RUN_IN_PROGRESS, SHUTDOWN, SHUTTING_DOWN
 
 
 @celery_app.task(name=RUN_TASK, bind=True)
-def run_task(self: CeleryTask, task_id: str) -> None:
+def run_task_message(self: CeleryTask, task_id: str) -> None:
+    """A task's Celery message: run it on this pool process."""
     node = self.request.hostname or "worker"
     slot = f"{node}-{getattr(current_process(), 'index', os.getpid())}"
     _take_over_sigterm()
-    run.run_task(task_id, worker_id=f"{node}:{os.getpid()}", home_slot=slot)
+    run.execute(task_id, worker_id=f"{node}:{os.getpid()}", home_slot=slot)
 
 
 _billiard_sigterm: Any = None
@@ -34,8 +36,8 @@ _billiard_sigterm: Any = None
 
 def _on_sigterm(signum: int, frame: Any) -> None:
     """A pool process told to terminate: stop the run it holds first, then exit."""
-    if run.RUNNING.is_set():
-        run.SHUTTING_DOWN.set()
+    if RUN_IN_PROGRESS.is_set():
+        SHUTTING_DOWN.set()
     elif callable(_billiard_sigterm):
         _billiard_sigterm(signum, frame)
     else:
@@ -75,14 +77,14 @@ def _stop_running_tasks(sender: str | None = None, **_: Any) -> None:
     """Ask this worker's runs to stop, so shutdown ends every CLI and tool it started."""
     _presence_stop.set()
     try:
-        with session_scope() as db:
+        with read_scope() as db:
             running = db.exec(
                 select(Task.id).where(
                     Task.status == TaskStatus.RUNNING, col(Task.worker_id).startswith(f"{sender}:")
                 )
             ).all()
         for task_id in running:
-            sync_redis().set(events.stop_key(task_id), "shutdown", ex=3600)
+            sync_redis().set(events.stop_key(task_id), SHUTDOWN, ex=3600)
         if running:
             logger.info(
                 "worker {} shutting down: stopping {} running task(s)", sender, len(running)

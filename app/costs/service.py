@@ -26,19 +26,34 @@ def spent_since(db: Session, since: datetime) -> float:
     return float(total or 0.0)
 
 
-def check_budget(db: Session, now: datetime) -> None:
-    """Refuse new work once today's (UTC) spend reaches DAILY_BUDGET_USD; running tasks finish."""
+def remaining_today(db: Session, now: datetime) -> float | None:
+    """What is left of today's (UTC) DAILY_BUDGET_USD, 0 once spent; None when there is none."""
     budget = settings.DAILY_BUDGET_USD
     if budget is None:
-        return
+        return None
+    return max(0.0, budget - spent_since(db, day_start(now)))
+
+
+def budget_spent(db: Session, now: datetime) -> str | None:
+    """Why no task may start now (today's budget is spent), or None."""
+    budget = settings.DAILY_BUDGET_USD
+    if budget is None:
+        return None
     today = day_start(now)
     spent = spent_since(db, today)
-    if spent >= budget:
-        resets = (today + timedelta(days=1)).isoformat().replace("+00:00", "Z")
-        raise BudgetExceeded(
-            f"The daily budget of ${budget:.2f} is spent (${spent:.4f} today); new tasks are"
-            f" accepted again at {resets}"
-        )
+    if spent < budget:
+        return None
+    resets = (today + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    return (
+        f"The daily budget of ${budget:.2f} is spent (${spent:.4f} today); new tasks are"
+        f" accepted again at {resets}"
+    )
+
+
+def check_budget(db: Session, now: datetime) -> None:
+    """Refuse new work once today's (UTC) spend reaches DAILY_BUDGET_USD; running tasks finish."""
+    if message := budget_spent(db, now):
+        raise BudgetExceeded(message)
 
 
 def summary(db: Session, since: datetime) -> dict[str, Any]:

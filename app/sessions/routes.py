@@ -4,12 +4,11 @@ from datetime import datetime
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import col, select
 
 from app.deps import SessionDep
-from app.errors import NotFound, error_responses
-from app.sessions.models import Session as AgentSession
-from app.tasks.models import Task, TaskStatus
+from app.errors import error_responses
+from app.sessions import service
+from app.tasks.models import TaskStatus
 
 router = APIRouter(prefix="/api/sessions", tags=["sessions"], responses=error_responses(401, 404))
 
@@ -39,15 +38,8 @@ class SessionPublic(BaseModel):
 
 @router.get("/{session_id}", response_model=SessionPublic)
 def get_session(session_id: str, db: SessionDep) -> SessionPublic:
-    session = db.get(AgentSession, session_id)
-    if session is None:
-        raise NotFound(f"Session {session_id} not found")
-    active = db.exec(
-        select(Task)
-        .where(Task.session_id == session_id)
-        .where(col(Task.status).in_([TaskStatus.QUEUED, TaskStatus.RUNNING]))
-        .order_by(col(Task.created_at))
-    ).all()
-    public = SessionPublic.model_validate(session)
-    public.active_tasks = [ActiveTask.model_validate(task) for task in active]
+    public = SessionPublic.model_validate(service.get_session(db, session_id))
+    public.active_tasks = [
+        ActiveTask.model_validate(task) for task in service.active_tasks(db, session_id)
+    ]
     return public

@@ -1,8 +1,9 @@
 """Event names, Redis key names, and the publisher shared by the API, the worker and the sweeper.
 
 Every event of a task carries a per-task `seq`: `task.created` is 0, `task.started` 1, each CLI
-line 2, 3, …, and the terminal event one past the last line. The buffer list holds them in that
-order, so a client that joins late reads the buffer, then takes live events whose seq is higher.
+line 2, 3, …, and the terminal event one past the last one (`terminal_seq`). The buffer list holds
+the latest of them in that order, capped at STREAM_BUFFER_MAX_EVENTS and expiring from its first
+line; a client that joins late is given the older ones from the database.
 """
 
 import json
@@ -10,11 +11,15 @@ import re
 from typing import Any, cast
 
 from redis import Redis
+from redis.client import Pipeline
 
+from app.config import settings
 from app.tasks.models import Task, TaskStatus
 
 PREFIX = "ccagent"
-BUFFER_TTL_SECONDS = 24 * 3600  # after a task ends; the database keeps its output for good
+# From the first event on, renewed by each one: a buffer whose task never ends (its worker and
+# the sweeper both gone) still goes away. The database keeps the output for good.
+BUFFER_TTL_SECONDS = 24 * 3600
 
 TASK_CREATED = "task.created"
 TASK_STARTED = "task.started"
@@ -32,6 +37,12 @@ TERMINAL_EVENT_OF = {
 SEQ_CREATED = 0
 SEQ_STARTED = 1
 FIRST_OUTPUT_SEQ = 2
+
+
+def terminal_seq(*known: int | None) -> int:
+    """The seq of a task's last event: one past the last one known (task.created, task.started,
+    the last output line). The one rule the worker, the sweeper and the replay all follow."""
+    return max([SEQ_CREATED, *(seq for seq in known if seq is not None)]) + 1
 
 
 def buffer_key(task_id: str) -> str:
@@ -54,6 +65,22 @@ def encode_event(event_type: str, task_id: str, seq: int, **fields: Any) -> str:
     return json.dumps({"type": event_type, "task_id": task_id, "seq": seq, **fields})
 
 
+def created_event(task: Task) -> str:
+    return encode_event(
+        TASK_CREATED,
+        task.id,
+        SEQ_CREATED,
+        status=TaskStatus.QUEUED.value,
+        prompt=task.prompt,
+        agent=task.agent,
+        session_id=task.session_id,
+    )
+
+
+def started_event(task_id: str, worker_id: str | None) -> str:
+    return encode_event(TASK_STARTED, task_id, SEQ_STARTED, worker_id=worker_id)
+
+
 def terminal_event(task: Task, seq: int) -> str:
     """The last event of an ended task: how it ended, its result or error, and its cost."""
     return encode_event(
@@ -71,31 +98,36 @@ def terminal_event(task: Task, seq: int) -> str:
 
 
 def publish_events(redis: Redis, task_id: str, session_id: str, events: list[str]) -> None:
-    """Append events to the task's buffer and announce them, in one round trip."""
-    if not events:
-        return
-    pipe = redis.pipeline(transaction=False)
-    pipe.rpush(buffer_key(task_id), *events)
-    for event in events:
-        pipe.publish(task_channel(task_id), event)
-        pipe.publish(session_channel(session_id), event)
-    pipe.execute()
+    """Append events to the task's buffer (capped, expiring) and announce them, in one round
+    trip."""
+    if events:
+        pipe = redis.pipeline(transaction=False)
+        _append(pipe, task_id, session_id, events)
+        pipe.execute()
 
 
 def publish_terminal(redis: Redis, task_id: str, session_id: str, event: str) -> None:
-    """Publish the last event and let the buffer expire: the database holds the output now."""
+    """Publish the last event; the stop request, if any, is over."""
     pipe = redis.pipeline(transaction=False)
-    pipe.rpush(buffer_key(task_id), event)
-    pipe.publish(task_channel(task_id), event)
-    pipe.publish(session_channel(session_id), event)
-    pipe.expire(buffer_key(task_id), BUFFER_TTL_SECONDS)
+    _append(pipe, task_id, session_id, [event])
     pipe.delete(stop_key(task_id))
     pipe.execute()
 
 
+def _append(pipe: Pipeline, task_id: str, session_id: str, events: list[str]) -> None:
+    key = buffer_key(task_id)
+    pipe.rpush(key, *events)
+    pipe.ltrim(key, -settings.STREAM_BUFFER_MAX_EVENTS, -1)
+    pipe.expire(key, BUFFER_TTL_SECONDS)
+    for event in events:
+        pipe.publish(task_channel(task_id), event)
+        pipe.publish(session_channel(session_id), event)
+
+
 def last_buffered_seq(redis: Redis, task_id: str) -> int | None:
     last = cast(bytes | None, redis.lindex(buffer_key(task_id), -1))
-    return None if last is None else int(json.loads(last)["seq"])
+    header = None if last is None else peek_header(last.decode())
+    return None if header is None else header[2]
 
 
 _HEADER = re.compile(r'^\{"type": "([a-z.]+)", "task_id": "([^"]+)", "seq": (\d+)')

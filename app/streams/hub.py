@@ -6,19 +6,27 @@ hub reconnects, subscribes again, and tells every listener to fill the gap from 
 
 import asyncio
 from collections import defaultdict
+from typing import Protocol
 
 from loguru import logger
 from redis.asyncio.client import PubSub
 
 from app.redis_client import new_async_redis
 
-RECONNECTED = "__reconnected__"  # put on every queue after a reconnect: events may be missing
+RECONNECTED = (
+    "__reconnected__"  # offered to every listener after a reconnect: events may be missing
+)
 RECONNECT_DELAY_SECONDS = 0.5
+
+
+class Listener(Protocol):
+    def offer(self, raw: str) -> None:
+        """Take an event; never block (one slow listener must not hold up the others)."""
 
 
 class StreamHub:
     def __init__(self) -> None:
-        self._listeners: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
+        self._listeners: dict[str, set[Listener]] = defaultdict(set)
         self._redis = new_async_redis()
         self._pubsub: PubSub = self._redis.pubsub(ignore_subscribe_messages=True)
         self._has_channels = asyncio.Event()
@@ -36,9 +44,9 @@ class StreamHub:
         await self._pubsub.aclose()
         await self._redis.aclose()
 
-    async def subscribe(self, channel: str, queue: asyncio.Queue[str]) -> None:
+    async def subscribe(self, channel: str, listener: Listener) -> None:
         listeners = self._listeners[channel]
-        listeners.add(queue)
+        listeners.add(listener)
         if len(listeners) == 1:
             try:
                 async with self._commands:
@@ -47,11 +55,11 @@ class StreamHub:
                 logger.warning("subscribe to {} deferred: {}", channel, error)
         self._has_channels.set()
 
-    async def unsubscribe(self, channel: str, queue: asyncio.Queue[str]) -> None:
+    async def unsubscribe(self, channel: str, listener: Listener) -> None:
         listeners = self._listeners.get(channel)
         if listeners is None:
             return
-        listeners.discard(queue)
+        listeners.discard(listener)
         if not listeners:
             del self._listeners[channel]
             try:
@@ -62,7 +70,7 @@ class StreamHub:
 
     @property
     def listener_count(self) -> int:
-        return sum(len(queues) for queues in self._listeners.values())
+        return sum(len(listeners) for listeners in self._listeners.values())
 
     async def _read_forever(self) -> None:
         while True:
@@ -82,8 +90,8 @@ class StreamHub:
             channel = message["channel"].decode()
             data = message["data"]
             raw = data.decode() if isinstance(data, bytes) else str(data)
-            for queue in self._listeners.get(channel, ()):
-                queue.put_nowait(raw)
+            for listener in list(self._listeners.get(channel, ())):
+                listener.offer(raw)
 
     async def _reconnect(self) -> None:
         while True:
@@ -98,6 +106,6 @@ class StreamHub:
             except Exception as error:
                 logger.debug("stream hub reconnect failed: {}", error)
         logger.info("stream hub reconnected to Redis")
-        for queues in self._listeners.values():
-            for queue in queues:
-                queue.put_nowait(RECONNECTED)
+        for listeners in list(self._listeners.values()):
+            for listener in list(listeners):
+                listener.offer(RECONNECTED)

@@ -1,25 +1,35 @@
-"""The relay from Redis to one WebSocket client: buffer first, then live, by sequence number.
+"""The relay from Redis to one WebSocket client: what it missed first, then live, by sequence
+number.
 
 For each task the client follows, `sent[task_id]` is the last seq it received. A live event at
 or below it is a duplicate and dropped; one above `sent + 1` means something was missed (a late
-join, a Redis reconnect), and the gap is filled from the task's buffer before it is sent. Every
-WebSocket uses this one module.
+join, a Redis reconnect), and the gap is filled before it is sent: from the newest events in
+the task's Redis buffer when they reach back far enough, else from the database a page at a
+time (it holds every saved line, and the task's own events are rebuilt from its row), then the
+buffer for the newest lines the worker has not saved yet.
+
+A client that falls more than WS_MAX_PENDING_EVENTS behind is dropped (`overflowed` is set; the
+route closes the socket with 1013): its memory here stays bounded. Every WebSocket uses this one
+module.
 """
 
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
 
+from loguru import logger
 from redis.asyncio import Redis
 from sqlmodel import Session
 
-from app.db import engine
+from app.config import settings
+from app.db import read_scope
 from app.streams import events
 from app.streams.hub import RECONNECTED, StreamHub
 from app.tasks import service
 from app.tasks.models import Task
 
 Send = Callable[[str], Awaitable[None]]
+REPLAY_PAGE = 500  # events read at once, from the buffer's end or from the database
 
 
 class StreamRelay:
@@ -28,11 +38,21 @@ class StreamRelay:
         self.redis = redis
         self.send = send
         self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.max_pending = settings.WS_MAX_PENDING_EVENTS
+        self.overflowed = asyncio.Event()
         self.channels: set[str] = set()
         self.sent: dict[str, int] = {}
         self.ended: set[str] = set()  # tasks whose last event this client has had
         # Filling a gap and forwarding live events never interleave: the wire stays in order.
         self.lock = asyncio.Lock()
+
+    def offer(self, raw: str) -> None:
+        """A live event from the hub: queued, unless the client is too far behind already."""
+        if self.queue.qsize() < self.max_pending:
+            self.queue.put_nowait(raw)
+        elif not self.overflowed.is_set():
+            logger.info("a WebSocket client fell {} events behind; dropping it", self.max_pending)
+            self.overflowed.set()
 
     async def follow_session(self, session_id: str, active_task_ids: list[str]) -> None:
         await self._subscribe(events.session_channel(session_id))
@@ -49,7 +69,7 @@ class StreamRelay:
         channel = events.task_channel(task_id)
         if channel in self.channels:
             self.channels.discard(channel)
-            await self.hub.unsubscribe(channel, self.queue)
+            await self.hub.unsubscribe(channel, self)
 
     async def pump(self) -> None:
         """Forward live events until cancelled."""
@@ -79,13 +99,13 @@ class StreamRelay:
 
     async def close(self) -> None:
         for channel in self.channels:
-            await self.hub.unsubscribe(channel, self.queue)
+            await self.hub.unsubscribe(channel, self)
         self.channels.clear()
 
     async def _subscribe(self, channel: str) -> None:
         if channel not in self.channels:
             self.channels.add(channel)
-            await self.hub.subscribe(channel, self.queue)
+            await self.hub.subscribe(channel, self)
 
     async def _deliver(self, task_id: str, seq: int, raw: str) -> None:
         self.sent[task_id] = seq
@@ -94,59 +114,79 @@ class StreamRelay:
             self.ended.add(task_id)
         await self.send(raw)
 
-    async def _fill(self, task_id: str, up_to: int | None) -> None:
-        """Send what the client missed of a task, from the Redis buffer, and from the database
-        for whatever the buffer lacks (it expired, or was lost with a Redis restart)."""
-        last = self.sent.get(task_id, -1)
-        try:
-            # The whole buffer, filtered by seq: positions and seqs differ if a publish was lost.
-            buffered: list[bytes] = await self.redis.lrange(events.buffer_key(task_id), 0, -1)  # type: ignore[misc]
-        except Exception:
-            buffered = []
-        missed = _missed([raw.decode() for raw in buffered], last, up_to)
-        if not buffered or not _complete(missed, last, up_to):
-            saved = await asyncio.to_thread(_events_from_database, task_id, last)
-            missed = _missed(saved + [raw for _seq, raw in missed], last, up_to)
-        for seq, raw in missed:
+    async def _deliver_all(self, task_id: str, backlog: list[tuple[int, str]]) -> None:
+        for seq, raw in backlog:
             if seq > self.sent.get(task_id, -1):
                 await self._deliver(task_id, seq, raw)
 
+    async def _fill(self, task_id: str, up_to: int | None) -> None:
+        """Send what the client missed of a task (through `up_to` if given), in seq order."""
+        newest = _within(await self._buffered(task_id, -REPLAY_PAGE), up_to)
+        if not newest or newest[0][0] > self.sent.get(task_id, -1) + 1:
+            while True:  # the database, a page at a time
+                after = self.sent.get(task_id, -1)
+                page = await asyncio.to_thread(_events_from_database, task_id, after, up_to)
+                await self._deliver_all(task_id, page)
+                if len(page) < REPLAY_PAGE or task_id in self.ended:
+                    break
+            if newest and newest[0][0] > self.sent.get(task_id, -1) + 1:
+                # More unsaved lines than one page (the database was slow): the whole buffer,
+                # which is capped.
+                newest = _within(await self._buffered(task_id, 0), up_to)
+        await self._deliver_all(task_id, newest)
 
-def _missed(backlog: list[str], last: int, up_to: int | None) -> list[tuple[int, str]]:
-    """The events after seq `last` (up to `up_to`), in seq order, each seq once."""
-    found: dict[int, str] = {}
-    for raw in backlog:
-        header = events.peek_header(raw)
-        if header and header[2] > last and (up_to is None or header[2] <= up_to):
-            found.setdefault(header[2], raw)
-    return sorted(found.items())
+    async def _buffered(self, task_id: str, start: int) -> list[tuple[int, str]]:
+        """The buffer's events from position `start` (negative: from its end), by seq."""
+        try:
+            raws: list[bytes] = await self.redis.lrange(events.buffer_key(task_id), start, -1)  # type: ignore[misc]
+        except Exception:
+            return []
+        found: dict[int, str] = {}
+        for raw in raws:
+            text = raw.decode()
+            if header := events.peek_header(text):
+                found.setdefault(header[2], text)
+        return sorted(found.items())
 
 
-def _complete(missed: list[tuple[int, str]], last: int, up_to: int | None) -> bool:
-    """Whether `missed` holds every seq from last + 1 on (through `up_to` if given)."""
-    seqs = [seq for seq, _raw in missed]
-    end = last + len(seqs) if up_to is None else up_to
-    return seqs == list(range(last + 1, end + 1))
+def _within(backlog: list[tuple[int, str]], up_to: int | None) -> list[tuple[int, str]]:
+    return backlog if up_to is None else [(seq, raw) for seq, raw in backlog if seq <= up_to]
 
 
-def _events_from_database(task_id: str, after_seq: int) -> list[str]:
-    """The task's saved output lines as events, and its end if it has ended."""
-    with Session(engine) as db:
+def _events_from_database(task_id: str, after_seq: int, up_to: int | None) -> list[tuple[int, str]]:
+    """Up to REPLAY_PAGE of the task's events after `after_seq` (through `up_to`), rebuilt from
+    the database: its creation and start from its row, its saved lines, its end once it has
+    ended and every line has been read."""
+    with read_scope() as db:
         task = db.get(Task, task_id)
         if task is None:
             return []
-        chunks = service.read_chunks(db, task_id)
-        found = [
-            events.encode_event(events.TASK_OUTPUT, task_id, chunk.seq, line=chunk.line)
-            for chunk in chunks
-            if chunk.seq > after_seq
+        found = _own_events(task, after_seq)
+        room = REPLAY_PAGE - len(found)
+        lines = service.read_chunks(db, task_id, after_seq, room)
+        found += [
+            (c.seq, events.encode_event(events.TASK_OUTPUT, task_id, c.seq, line=c.line))
+            for c in lines
         ]
-        if task.status.is_terminal:
-            # The worker numbers its last event one past the last line (or past task.started).
-            started = events.SEQ_STARTED if task.started_at else events.SEQ_CREATED
-            seq = max([started, *(chunk.seq for chunk in chunks)]) + 1
-            found.append(events.terminal_event(task, seq))
-        return found
+        if task.status.is_terminal and len(lines) < room:
+            seq = _terminal_seq(db, task)
+            if seq > after_seq:
+                found.append((seq, events.terminal_event(task, seq)))
+        return _within(found, up_to)
+
+
+def _own_events(task: Task, after_seq: int) -> list[tuple[int, str]]:
+    found = []
+    if after_seq < events.SEQ_CREATED:
+        found.append((events.SEQ_CREATED, events.created_event(task)))
+    if after_seq < events.SEQ_STARTED and task.started_at is not None:
+        found.append((events.SEQ_STARTED, events.started_event(task.id, task.worker_id)))
+    return found
+
+
+def _terminal_seq(db: Session, task: Task) -> int:
+    started = events.SEQ_STARTED if task.started_at else None
+    return events.terminal_seq(started, service.last_chunk_seq(db, task.id))
 
 
 def parse_client_message(text: str) -> tuple[str, str] | None:

@@ -7,10 +7,10 @@ import contextlib
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from app.auth import TICKET_SECONDS, issue_ticket
-from app.db import engine
+from app.db import read_scope
 from app.errors import error_responses
 from app.names import SESSION_PATTERN, matches
 from app.streams.relay import StreamRelay, parse_client_message
@@ -19,6 +19,8 @@ from app.tasks.models import Task, TaskStatus
 router = APIRouter(tags=["stream"])
 
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+TOO_FAR_BEHIND = "Too far behind: this client did not read its events; reconnect to catch up"
 
 
 class StreamTicket(BaseModel):
@@ -34,7 +36,7 @@ def create_ticket() -> StreamTicket:
 
 
 def _active_task_ids(session_id: str) -> list[str]:
-    with Session(engine) as db:
+    with read_scope() as db:
         query = (
             select(Task.id)
             .where(Task.session_id == session_id)
@@ -45,7 +47,7 @@ def _active_task_ids(session_id: str) -> list[str]:
 
 
 def _task_exists(task_id: str) -> bool:
-    with Session(engine) as db:
+    with read_scope() as db:
         return db.get(Task, task_id) is not None
 
 
@@ -59,8 +61,26 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
         )
         return
     await websocket.accept()
-    hub = websocket.app.state.hub
-    relay = StreamRelay(hub, websocket.app.state.redis, websocket.send_text)
+    relay = StreamRelay(websocket.app.state.hub, websocket.app.state.redis, websocket.send_text)
+    serve = asyncio.create_task(_serve(websocket, relay, session_id))
+    behind = asyncio.create_task(relay.overflowed.wait())
+    try:
+        await asyncio.wait({serve, behind}, return_when=asyncio.FIRST_COMPLETED)
+        if behind.done():
+            serve.cancel()  # a send to this client may be stuck: the client does not read
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await serve
+            with contextlib.suppress(Exception):
+                await websocket.close(code=TRY_AGAIN_LATER, reason=TOO_FAR_BEHIND)
+    finally:
+        for task in (serve, behind):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await relay.close()
+
+
+async def _serve(websocket: WebSocket, relay: StreamRelay, session_id: str) -> None:
     pump: asyncio.Task[None] | None = None
     try:
         await relay.follow_session(
@@ -92,4 +112,3 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
             pump.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pump
-        await relay.close()

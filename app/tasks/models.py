@@ -30,7 +30,8 @@ class TaskStatus(StrEnum):
 
 TERMINAL_STATUSES = frozenset({TaskStatus.COMPLETED, TaskStatus.FAILED, TaskStatus.CANCELLED})
 
-# The only legal moves. Terminal states have none: they never change.
+# The only legal moves. Terminal states have none: they never change. QUEUED → FAILED is a task
+# refused when a worker claims it (the day's budget is spent by then): it never ran.
 ALLOWED_TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.CANCELLED, TaskStatus.FAILED}),
     TaskStatus.RUNNING: frozenset(TERMINAL_STATUSES),
@@ -69,6 +70,10 @@ class Task(SQLModel, table=True):
     cache_read_tokens: int | None = None
     num_turns: int | None = None
     max_turns: int | None = None
+    max_budget_usd: float | None = None  # this run's own spend cap, passed as --max-budget-usd
+    # A repository task runs in a git worktree of owner/name at ref (app/workspaces).
+    repository: str | None = Field(default=None, max_length=140)
+    ref: str | None = Field(default=None, max_length=255)
     duration_ms: int | None = None
     cli_session_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

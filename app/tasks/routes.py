@@ -3,16 +3,18 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from loguru import logger
 
+from app.auth import CurrentPrincipal, allow_tasks, require_own_task
 from app.deps import SessionDep
 from app.errors import error_responses, redis_unavailable
 from app.redis_client import sync_redis
-from app.tasks import dispatch, service
+from app.tasks import service
 from app.tasks.models import TaskStatus
 from app.tasks.schemas import OutputChunk, StopResult, TaskCreate, TaskList, TaskOutput, TaskPublic
 
 MAX_OFFSET = 1_000_000_000  # beyond every row; a larger one overflows SQLite's integers (a 500)
+OUTPUT_PAGE = 1000
+OUTPUT_PAGE_MAX = 5000
 
 router = APIRouter(prefix="/api/tasks", tags=["tasks"], responses=error_responses(401))
 
@@ -25,19 +27,6 @@ def ensure_redis_answers() -> None:
         raise redis_unavailable(error) from None
 
 
-def submit(db: SessionDep, **fields: object) -> TaskPublic:
-    """Record the task, then send its message. A failed send is left to the sweeper."""
-    task = service.create_task(db, **fields)  # type: ignore[arg-type]
-    try:
-        service.announce_created(task)
-        dispatch.send([task.id])
-    except Exception as error:
-        logger.warning(
-            "task {} recorded but not sent yet ({}); the sweeper will send it", task.id, error
-        )
-    return TaskPublic.model_validate(task)
-
-
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
@@ -47,7 +36,7 @@ def submit(db: SessionDep, **fields: object) -> TaskPublic:
 def create_task(body: TaskCreate, db: SessionDep) -> TaskPublic:
     """Queue a prompt for the Claude Code CLI. Answers at once; follow it on /ws."""
     ensure_redis_answers()
-    return submit(db, **body.model_dump())
+    return TaskPublic.model_validate(service.enqueue(db, **body.model_dump()))
 
 
 @router.get("", response_model=TaskList)
@@ -67,17 +56,32 @@ def list_tasks(
     )
 
 
-@router.get("/{task_id}", response_model=TaskPublic, responses=error_responses(404))
-def get_task(task_id: str, db: SessionDep) -> TaskPublic:
+@router.get("/{task_id}", response_model=TaskPublic, responses=error_responses(403, 404))
+@allow_tasks("self")
+def get_task(task_id: str, db: SessionDep, principal: CurrentPrincipal) -> TaskPublic:
+    require_own_task(principal, task_id)
     return TaskPublic.model_validate(service.get_task(db, task_id))
 
 
 @router.get("/{task_id}/output", response_model=TaskOutput, responses=error_responses(404))
-def get_output(task_id: str, db: SessionDep) -> TaskOutput:
-    """Every line the CLI printed, in order; kept after the task ends."""
+def get_output(
+    task_id: str,
+    db: SessionDep,
+    after_seq: Annotated[int, Query(ge=-1, le=MAX_OFFSET)] = -1,
+    limit: Annotated[int, Query(ge=1, le=OUTPUT_PAGE_MAX)] = OUTPUT_PAGE,
+) -> TaskOutput:
+    """The lines the CLI printed, in order, a page at a time (those after `after_seq`); kept
+    after the task ends."""
     task = service.get_task(db, task_id)
-    chunks = [OutputChunk(seq=c.seq, line=c.line) for c in service.read_chunks(db, task_id)]
-    return TaskOutput(task_id=task.id, status=task.status, chunks=chunks)
+    page = service.read_chunks(db, task_id, after_seq=after_seq, limit=limit + 1)
+    chunks = [OutputChunk(seq=c.seq, line=c.line) for c in page[:limit]]
+    more = len(page) > limit
+    return TaskOutput(
+        task_id=task.id,
+        status=task.status,
+        chunks=chunks,
+        next_after_seq=chunks[-1].seq if more else None,
+    )
 
 
 @router.post("/{task_id}/stop", response_model=StopResult, responses=error_responses(404, 409, 503))

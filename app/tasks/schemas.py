@@ -2,17 +2,59 @@
 
 import re
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
 from app.tasks.models import TaskStatus
+from app.workspaces.names import REF_PATTERN, REPOSITORY_PATTERN
 
 MAX_PROMPT_CHARS = 500_000
 # Patterns say "not blank" and "one line" with explicit ASCII classes: JSON Schema's `\s`
 # (ECMA) and Python's differ on some Unicode spaces, and the schema must mean what we check.
 BLANK = " \t\n\r\f\v"
 NOT_BLANK_TEXT = rf"^[^\x00]*[^{BLANK}\x00][^\x00]*$"
+
+
+def _known_agent(name: str) -> str:
+    # Refused here, with the other bad input, rather than queued to fail in the CLI later.
+    from app.agents.service import agent_exists  # the agents' schemas import this module
+
+    if not agent_exists(name):
+        raise ValueError(f"no agent named {name!r}: see GET /api/agents")
+    return name
+
+
+def _a_json_number(value: object) -> object:
+    # JSON Schema's number is not "1.5"; pydantic's lax float would take it.
+    if isinstance(value, str | bool):
+        raise ValueError("must be a number")
+    return value
+
+
+AgentName = Annotated[
+    str,
+    Field(pattern=NAME_PATTERN, description="Agent in the brain."),
+    AfterValidator(_known_agent),
+]
+BudgetUsd = Annotated[
+    float,
+    BeforeValidator(_a_json_number),
+    Field(
+        gt=0,
+        allow_inf_nan=False,
+        description="Most this run may spend in USD (default: TASK_MAX_BUDGET_USD).",
+    ),
+]
 
 
 class TaskCreate(BaseModel):
@@ -25,12 +67,29 @@ class TaskCreate(BaseModel):
         # What the validator below refuses, said in the schema too (no NUL, not blank).
         json_schema_extra={"pattern": NOT_BLANK_TEXT},
     )
-    agent: str | None = Field(None, pattern=NAME_PATTERN, description="Agent in the brain.")
+    agent: AgentName | None = None
     model: str | None = Field(None, pattern=MODEL_PATTERN, description="Model alias or name.")
     session_id: str | None = Field(
         None, pattern=SESSION_PATTERN, description="Session to count this task in."
     )
     max_turns: int | None = Field(None, ge=1, le=1000, description="Turn limit of this run.")
+    max_budget_usd: BudgetUsd | None = None
+    repository: str | None = Field(
+        None,
+        pattern=REPOSITORY_PATTERN,
+        description="owner/name: the run works in a git worktree of this repository.",
+    )
+    ref: str | None = Field(
+        None,
+        pattern=REF_PATTERN,
+        description="Branch, tag, refs/pull/N/head or commit of `repository` (default branch).",
+    )
+
+    @model_validator(mode="after")
+    def _ref_needs_repository(self) -> "TaskCreate":
+        if self.ref is not None and self.repository is None:
+            raise ValueError("ref needs a repository")
+        return self
 
     @field_validator("max_turns", mode="before")
     @classmethod
@@ -70,6 +129,9 @@ class TaskPublic(BaseModel):
     cache_read_tokens: int | None
     num_turns: int | None
     max_turns: int | None
+    max_budget_usd: float | None
+    repository: str | None
+    ref: str | None
     duration_ms: int | None
     cli_session_id: str | None
     created_at: datetime
@@ -94,6 +156,9 @@ class TaskOutput(BaseModel):
     task_id: str
     status: TaskStatus
     chunks: list[OutputChunk]
+    next_after_seq: int | None = Field(
+        description="Pass as `after_seq` for the next page; null on the last one."
+    )
 
 
 class StopResult(BaseModel):

@@ -1,8 +1,9 @@
 """Task operations shared by the API, the worker and the sweeper. Handlers hold no rules."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from loguru import logger
 from sqlalchemy import func, update
@@ -13,10 +14,10 @@ from sqlmodel import Session, col, select
 from app.config import settings
 from app.conversations.replies import record_reply
 from app.costs import service as costs
-from app.db import paginate
+from app.db import database_now, paginate
 from app.errors import Conflict, NotFound
 from app.redis_client import sync_redis
-from app.sessions.models import Session as AgentSession
+from app.sessions import service as sessions
 from app.streams import events
 from app.tasks import dispatch
 from app.tasks.models import Task, TaskChunk, TaskStatus, new_id, sources_for, utcnow
@@ -51,16 +52,6 @@ def list_tasks(
     return paginate(db, query, [col(Task.created_at).desc(), col(Task.id)], limit, offset)
 
 
-def _ensure_session(db: Session, session_id: str) -> None:
-    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else pg_insert
-    db.execute(insert(AgentSession).values(id=session_id).on_conflict_do_nothing())
-    db.execute(
-        update(AgentSession)
-        .where(col(AgentSession.id) == session_id)
-        .values(task_count=AgentSession.task_count + 1, updated_at=utcnow())
-    )
-
-
 def create_task(
     db: Session,
     *,
@@ -72,21 +63,27 @@ def create_task(
     source: str = "api",
     conversation_id: str | None = None,
     max_turns: int | None = None,
+    max_budget_usd: float | None = None,
+    repository: str | None = None,
+    ref: str | None = None,
 ) -> Task:
     """Record a QUEUED task and commit it (with whatever else the session holds)."""
     costs.check_budget(db, utcnow())
     task = Task(
         id=task_id or new_id(),
         max_turns=max_turns or settings.MAX_TURNS,
+        max_budget_usd=max_budget_usd or settings.TASK_MAX_BUDGET_USD,
         prompt=prompt,
         agent=agent,
         model=model,
         session_id=session_id or DEFAULT_SESSION_ID,
         source=source,
         conversation_id=conversation_id,
+        repository=repository,
+        ref=ref,
         dispatched_at=utcnow(),
     )
-    _ensure_session(db, task.session_id)
+    sessions.count_task(db, task.session_id)
     db.add(task)
     db.commit()
     return task
@@ -106,12 +103,23 @@ def enqueue(db: Session, **fields: Any) -> Task:
     return task
 
 
-def transition(db: Session, task_id: str, target: TaskStatus, **values: Any) -> bool:
-    """Move a task to `target` if the rules allow it from its current status. Atomic: a
-    conditional UPDATE, so two processes racing for the same task cannot both win."""
+def transition(
+    db: Session,
+    task_id: str,
+    target: TaskStatus,
+    *,
+    expected: TaskStatus | None = None,
+    **values: Any,
+) -> bool:
+    """Move a task to `target` if the rules allow it from its current status (and it is in
+    `expected`, if given). Atomic: a conditional UPDATE, so two processes racing for the same
+    task cannot both win."""
+    sources = sources_for(target)
+    if expected is not None:
+        sources = [status for status in sources if status is expected]
     result = db.execute(
         update(Task)
-        .where(col(Task.id) == task_id, col(Task.status).in_(sources_for(target)))
+        .where(col(Task.id) == task_id, col(Task.status).in_(sources))
         .values(status=target, **values)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
@@ -122,33 +130,93 @@ def mark_dispatched(db: Session, task_ids: Sequence[str]) -> None:
     db.commit()
 
 
-def claim(db: Session, task_id: str, worker_id: str) -> Task | None:
-    """QUEUED → RUNNING for this worker, or None when the task is not ours to run."""
+@dataclass(frozen=True)
+class Claim:
+    """A task this worker now runs, and the most its run may spend (None: no cap)."""
+
+    task: Task
+    max_budget_usd: float | None
+
+
+def claim(db: Session, task_id: str, worker_id: str) -> Claim | Task | None:
+    """QUEUED → RUNNING for this worker: a Claim. When today's budget is spent by now, QUEUED →
+    FAILED instead, saying so: the ended Task. None when the task is not ours to run."""
     now = utcnow()
+    left = costs.remaining_today(db, now)
+    if left is not None and left <= 0:
+        task = db.get(Task, task_id)
+        refusal = costs.budget_spent(db, now)
+        if task is None or task.status is not TaskStatus.QUEUED or refusal is None:
+            db.rollback()
+            return None
+        seq = events.terminal_seq(events.SEQ_CREATED)
+        return finish(db, task, TaskStatus.FAILED, seq, expected=TaskStatus.QUEUED, error=refusal)
     claimed = transition(
-        db, task_id, TaskStatus.RUNNING, worker_id=worker_id, started_at=now, heartbeat_at=now
+        db,
+        task_id,
+        TaskStatus.RUNNING,
+        worker_id=worker_id,
+        started_at=now,
+        heartbeat_at=database_now(db),
     )
     db.commit()
-    return db.get(Task, task_id) if claimed else None
+    if not claimed:
+        return None
+    task = get_task(db, task_id)
+    caps = [cap for cap in (task.max_budget_usd, left) if cap is not None]
+    return Claim(task, min(caps) if caps else None)
 
 
-def beat(db: Session, task_id: str) -> None:
-    db.execute(
+Beat = Literal["running", "stop requested", "ended"]
+
+
+def beat(db: Session, task_id: str) -> Beat:
+    """Record that the run is alive, by the database's clock, and say whether it should go on:
+    a task ended elsewhere (the sweeper, say) is no longer RUNNING."""
+    row = db.execute(
         update(Task)
         .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.RUNNING)
-        .values(heartbeat_at=utcnow())
-    )
+        .values(heartbeat_at=database_now(db))
+        .returning(col(Task.stop_requested))
+    ).first()
     db.commit()
+    if row is None:
+        return "ended"
+    return "stop requested" if row[0] else "running"
+
+
+def silent_tasks(db: Session) -> Sequence[Task]:
+    """RUNNING tasks whose run stopped beating, by the same (the database's) clock."""
+    limit = database_now(db, -settings.HEARTBEAT_TIMEOUT_SECONDS)
+    return db.exec(
+        select(Task).where(Task.status == TaskStatus.RUNNING, col(Task.heartbeat_at) < limit)
+    ).all()
 
 
 def save_chunks(db: Session, task_id: str, chunks: Sequence[tuple[int, str]]) -> None:
+    """Save output lines and commit. A line already saved is left as it is, so a save that is
+    tried again (the database was locked) never fails on the lines that did get in."""
+    _insert_chunks(db, task_id, chunks)
+    db.commit()
+
+
+def _insert_chunks(db: Session, task_id: str, chunks: Sequence[tuple[int, str]]) -> None:
     if chunks:
-        db.add_all(TaskChunk(task_id=task_id, seq=seq, line=line) for seq, line in chunks)
-        db.commit()
+        insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else pg_insert
+        rows = [{"task_id": task_id, "seq": seq, "line": line} for seq, line in chunks]
+        db.execute(insert(TaskChunk).values(rows).on_conflict_do_nothing())
 
 
-def read_chunks(db: Session, task_id: str) -> Sequence[TaskChunk]:
-    query = select(TaskChunk).where(TaskChunk.task_id == task_id).order_by(col(TaskChunk.seq))
+def read_chunks(
+    db: Session, task_id: str, after_seq: int = -1, limit: int | None = None
+) -> Sequence[TaskChunk]:
+    """The task's saved lines after `after_seq`, in order, at most `limit` of them."""
+    query = (
+        select(TaskChunk)
+        .where(TaskChunk.task_id == task_id, col(TaskChunk.seq) > after_seq)
+        .order_by(col(TaskChunk.seq))
+        .limit(limit)
+    )
     return db.exec(query).all()
 
 
@@ -162,6 +230,7 @@ def finish(
     status: TaskStatus,
     seq: int,
     chunks: Sequence[tuple[int, str]] = (),
+    expected: TaskStatus | None = None,
     **values: Any,
 ) -> Task | None:
     """End a task in a terminal status, add its cost to its session and its reply to its
@@ -170,22 +239,18 @@ def finish(
     if not status.is_terminal:
         raise ValueError(f"{status} is not a terminal status")
     values.setdefault("finished_at", utcnow())
-    if not transition(db, task.id, status, **values):
+    if not transition(db, task.id, status, expected=expected, **values):
         db.rollback()
         # Ended elsewhere (say, the sweeper); the output is kept all the same.
         save_chunks(db, task.id, chunks)
         return None
-    db.add_all(TaskChunk(task_id=task.id, seq=n, line=line) for n, line in chunks)
-    db.execute(
-        update(AgentSession)
-        .where(col(AgentSession.id) == task.session_id)
-        .values(
-            total_cost_usd=AgentSession.total_cost_usd + (values.get("cost_usd") or 0.0),
-            total_input_tokens=AgentSession.total_input_tokens + (values.get("input_tokens") or 0),
-            total_output_tokens=AgentSession.total_output_tokens
-            + (values.get("output_tokens") or 0),
-            updated_at=utcnow(),
-        )
+    _insert_chunks(db, task.id, chunks)
+    sessions.add_spend(
+        db,
+        task.session_id,
+        values.get("cost_usd"),
+        values.get("input_tokens"),
+        values.get("output_tokens"),
     )
     ended = _reload(db, task.id)
     record_reply(db, ended)
@@ -211,44 +276,41 @@ def announce_terminal(task: Task, seq: int) -> None:
 
 
 def announce_created(task: Task) -> None:
-    event = events.encode_event(
-        events.TASK_CREATED,
-        task.id,
-        events.SEQ_CREATED,
-        status=task.status.value,
-        prompt=task.prompt,
-        agent=task.agent,
-        session_id=task.session_id,
-    )
-    events.publish_events(sync_redis(), task.id, task.session_id, [event])
+    events.publish_events(sync_redis(), task.id, task.session_id, [events.created_event(task)])
 
 
 def next_seq_after_crash(db: Session, task: Task) -> int:
-    """The seq for an event about a task whose worker is gone: one past the last one known."""
-    known = [events.SEQ_STARTED, last_chunk_seq(db, task.id) or 0]
+    """The seq for the end of a task whose worker is gone: past every event known of it."""
+    buffered = None
     try:
-        known.append(events.last_buffered_seq(sync_redis(), task.id) or 0)
-    except Exception:
-        pass
-    return max(known) + 1
+        buffered = events.last_buffered_seq(sync_redis(), task.id)
+    except Exception as error:
+        logger.debug("buffer of task {} unreadable: {}", task.id, error)
+    return events.terminal_seq(events.SEQ_STARTED, last_chunk_seq(db, task.id), buffered)
 
 
 def request_stop(db: Session, task_id: str) -> Task:
-    """Cancel a QUEUED task at once; ask the worker of a RUNNING task to stop its processes."""
+    """Cancel a QUEUED task at once; ask the worker of a RUNNING task to stop its processes.
+    An ended task is left as it is (409)."""
     task = get_task(db, task_id)
     if task.status is TaskStatus.QUEUED:
+        seq = events.terminal_seq(events.SEQ_CREATED)
         cancelled = finish(
-            db, task, TaskStatus.CANCELLED, seq=events.SEQ_STARTED, error="Stopped by user"
+            db, task, TaskStatus.CANCELLED, seq, expected=TaskStatus.QUEUED, error="Stopped by user"
         )
         if cancelled is not None:
             return cancelled
-        task = _reload(db, task_id)
-    if task.status is TaskStatus.RUNNING:
-        db.execute(update(Task).where(col(Task.id) == task_id).values(stop_requested=True))
-        db.commit()
-        try:  # the fast path; the worker also reads stop_requested at every heartbeat
-            sync_redis().set(events.stop_key(task_id), "cancel", ex=timedelta(days=1))
-        except Exception as error:
-            logger.warning("stop of task {} recorded; Redis did not take it: {}", task_id, error)
-        return task
-    raise Conflict(f"Task {task_id} has already ended ({task.status.value}); nothing to stop")
+    asked = db.execute(
+        update(Task)
+        .where(col(Task.id) == task_id, col(Task.status) == TaskStatus.RUNNING)
+        .values(stop_requested=True)
+    )
+    db.commit()
+    task = _reload(db, task_id)
+    if getattr(asked, "rowcount", 0) != 1:
+        raise Conflict(f"Task {task_id} has already ended ({task.status.value}); nothing to stop")
+    try:  # the fast path; the worker also reads stop_requested at every heartbeat
+        sync_redis().set(events.stop_key(task_id), "cancel", ex=timedelta(days=1))
+    except Exception as error:
+        logger.warning("stop of task {} recorded; Redis did not take it: {}", task_id, error)
+    return task

@@ -3,7 +3,9 @@
 - A QUEUED task whose Celery message is in neither the queue nor a live worker's hands (lost
   with a Redis restart, or a send that failed) is sent again. A redelivery is harmless: the
   worker's conditional claim makes any second run a no-op.
-- A RUNNING task whose worker stopped beating ends FAILED, with the reason.
+- A RUNNING task whose worker stopped beating ends FAILED, with the reason. Beats and this check
+  read one clock, the database's. The run, if it is still alive somewhere, sees at its next beat
+  that its task is no longer RUNNING and stops.
 One API process sweeps at a time (a Redis lock); it runs in the API's lifespan.
 """
 
@@ -19,7 +21,7 @@ from redis import Redis
 from sqlmodel import col, select
 
 from app.config import settings
-from app.db import session_scope
+from app.db import read_scope, session_scope
 from app.redis_client import sync_redis
 from app.streams.events import PREFIX
 from app.tasks import dispatch, service
@@ -63,28 +65,26 @@ def sweep_once() -> SweepReport:
     report = SweepReport()
     redis = sync_redis()
     now = utcnow()
-    with session_scope() as db:
-        silent = db.exec(
-            select(Task).where(
-                Task.status == TaskStatus.RUNNING,
-                col(Task.heartbeat_at)
-                < now - timedelta(seconds=settings.HEARTBEAT_TIMEOUT_SECONDS),
-            )
-        ).all()
-        for task in silent:
-            reason = (
-                f"Worker {task.worker_id} stopped responding (no heartbeat for more than "
-                f"{settings.HEARTBEAT_TIMEOUT_SECONDS:g} s); the run was lost"
-            )
-            seq = service.next_seq_after_crash(db, task)
-            if service.finish(db, task, TaskStatus.FAILED, seq=seq, error=reason):
-                report.failed.append(task.id)
+    with read_scope() as db:  # most sweeps find nothing: they take no write lock
+        silent = service.silent_tasks(db)
         stale = db.exec(
             select(Task.id).where(
                 Task.status == TaskStatus.QUEUED,
                 col(Task.dispatched_at) < now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS),
             )
         ).all()
+    for task in silent:
+        reason = (
+            f"Worker {task.worker_id} stopped responding (no heartbeat for more than "
+            f"{settings.HEARTBEAT_TIMEOUT_SECONDS:g} s); the run was lost"
+        )
+        with session_scope() as db:
+            seq = service.next_seq_after_crash(db, task)
+            ended = service.finish(
+                db, task, TaskStatus.FAILED, seq, expected=TaskStatus.RUNNING, error=reason
+            )
+            if ended is not None:
+                report.failed.append(task.id)
     if stale:
         in_flight = messages_in_flight(redis)
         report.resent = [task_id for task_id in stale if task_id not in in_flight]
