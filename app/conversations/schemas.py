@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.conversations.models import Role
 from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
-from app.tasks.schemas import MAX_PROMPT_CHARS, NOT_BLANK_TEXT
+from app.tasks.schemas import MAX_PROMPT_CHARS, NOT_BLANK_TEXT, AgentName, BudgetUsd
 
 
 class ConversationCreate(BaseModel):
@@ -71,9 +71,10 @@ class ChatRequest(BaseModel):
         pattern=NOT_BLANK_TEXT,
     )
     conversation_id: str | None = Field(None, max_length=32)
-    agent: str | None = Field(None, pattern=NAME_PATTERN)
+    agent: AgentName | None = None
     model: str | None = Field(None, pattern=MODEL_PATTERN)
     session_id: str | None = Field(None, pattern=SESSION_PATTERN)
+    max_budget_usd: BudgetUsd | None = None
 
 
 class ChatAccepted(BaseModel):

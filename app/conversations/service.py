@@ -114,5 +114,6 @@ def chat(db: Session, request: ChatRequest) -> tuple[Task, Message]:
         session_id=conversation.session_id,
         source="chat",
         conversation_id=conversation.id,
+        max_budget_usd=request.max_budget_usd,
     )
     return task, message
