@@ -155,6 +155,21 @@ class Settings(BaseSettings):
     WEBHOOK_SWEEP_AFTER_SECONDS: float = Field(
         10, gt=0, description="A delivery recorded but unprocessed this long is processed again."
     )
+    # Workspaces (app/workspaces): repository caches and task worktrees under DATA_DIR, the git
+    # server repositories are cloned from (credentials: GITHUB_TOKEN, by a credential helper).
+    GITHUB_GIT_URL: str = Field(
+        "https://github.com", description="Base of clone URLs: <base>/<owner>/<name>.git."
+    )
+    WORKSPACE_MAX_GB: float = Field(
+        20, gt=0, description="Disk for task workspaces and repository caches together."
+    )
+    GIT_AUTHOR_NAME: str = Field("Claude Code Agent", description="Author of the agent's commits.")
+    GIT_AUTHOR_EMAIL: str = Field(
+        "agent@localhost", description="Email of the agent's commits' author."
+    )
+    FAILED_WORKSPACE_KEEP_SECONDS: float = Field(
+        3600, ge=0, description="A failed task's workspace is kept this long for inspection."
+    )
 
     @field_validator("CORS_ORIGINS", "CLI_ENV_PASSTHROUGH", mode="before")
     @classmethod

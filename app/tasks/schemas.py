@@ -16,7 +16,7 @@ from pydantic import (
 
 from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
 from app.tasks.models import TaskStatus
-from app.workspaces.names import REF_PATTERN, REPOSITORY_PATTERN
+from app.workspaces.names import REF_MAX_CHARS, REF_PATTERN, REPOSITORY_PATTERN
 
 MAX_PROMPT_CHARS = 500_000
 # Patterns say "not blank" and "one line" with explicit ASCII classes: JSON Schema's `\s`
@@ -82,6 +82,7 @@ class TaskCreate(BaseModel):
     ref: str | None = Field(
         None,
         pattern=REF_PATTERN,
+        max_length=REF_MAX_CHARS,
         description="Branch, tag, refs/pull/N/head or commit of `repository` (default branch).",
     )
 
