@@ -21,7 +21,8 @@ from app.config import settings
 from app.errors import error_responses
 
 DIST = Path(__file__).resolve().parents[1] / "frontend" / "dist"
-RESERVED = ("/api", "/ws", "/webhooks", "/docs", "/redoc", "/openapi.json", "/assets")
+# The API's own paths. `/webhooks` alone is the dashboard's page: the ingress is below it.
+RESERVED = ("/api", "/ws", "/docs", "/redoc", "/openapi.json", "/assets")
 
 NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Dashboard not built</title></head>
@@ -61,7 +62,9 @@ def check_sign_in(body: SignIn) -> SignInAnswer:
 
 
 def _reserved(path: str) -> bool:
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in RESERVED)
+    return path.startswith("/webhooks/") or any(
+        path == prefix or path.startswith(prefix + "/") for prefix in RESERVED
+    )
 
 
 class ClientRoute(Route):

@@ -8,6 +8,7 @@ const NAV = [
   ["/tasks", "Tasks"],
   ["/costs", "Costs"],
   ["/agents", "Agents"],
+  ["/webhooks", "Webhooks"],
   ["/status", "Status"],
 ] as const;
 

@@ -15,6 +15,7 @@ import "./styles.css";
 const CostsView = lazy(() => import("./views/CostsView"));
 const AgentsView = lazy(() => import("./views/agents/AgentsView"));
 const StatusView = lazy(() => import("./views/StatusView"));
+const WebhooksView = lazy(() => import("./views/webhooks/WebhooksView"));
 
 const queries = new QueryClient({
   defaultOptions: {
@@ -44,6 +45,7 @@ createRoot(document.getElementById("root")!).render(
                 <Route path="/costs" component={CostsView} />
                 <Route path="/agents" component={AgentsView} />
                 <Route path="/agents/:name" component={AgentsView} />
+                <Route path="/webhooks" component={WebhooksView} />
                 <Route path="/status" component={StatusView} />
                 <Route component={NotFound} />
               </Switch>

@@ -14,10 +14,13 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.conftest import running_stack
+from tests.support.git_server import GitServer
 from tests.support.processes import BIN, ROOT
+from tests.support.providers import ProviderAPIs
 from tests.support.stack import TOKEN, Stack
 
 CHROMIUM = "/usr/bin/chromium"
+GITHUB_TOKEN = "ghp-dashboard-test-token"
 # What a browser needs on a closed network: no sandbox (root), no GPU, no calls home.
 CHROMIUM_ARGS = [
     "--headless",
@@ -43,11 +46,39 @@ def dashboard_built() -> Path:
     return dist
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
+def provider_apis() -> Iterator[ProviderAPIs]:
+    """The local stand-in for GitHub's API that webhook runs answer to."""
+    recorder = ProviderAPIs()
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture(scope="session")
+def git_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitServer]:
+    """GitHub's git side, for the repository a webhook run works in."""
+    server = GitServer(tmp_path_factory.mktemp("git-server"), GITHUB_TOKEN)
+    server.create("Codertocat/Hello-World", {"README.md": "Hello\n"}, branch="master")
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
 def dash(
-    dashboard_built: Path, tmp_path_factory: pytest.TempPathFactory, stub_url: str
+    dashboard_built: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    stub_url: str,
+    provider_apis: ProviderAPIs,
+    git_server: GitServer,
 ) -> Iterator[Stack]:
-    with running_stack(tmp_path_factory, stub_url) as system:
+    webhooks = {
+        **provider_apis.settings(),
+        "GITHUB_TOKEN": GITHUB_TOKEN,
+        "GITHUB_GIT_URL": git_server.url,
+    }
+    with running_stack(
+        tmp_path_factory, stub_url, GITHUB_BOT_LOGIN="agent-bot", **webhooks
+    ) as system:
         yield system
 
 
@@ -69,15 +100,22 @@ class Console:
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.expected: set[int] = set()
+        self.expected_text: list[str] = []
 
     def expect_status(self, *statuses: int) -> None:
         self.expected.update(statuses)
+
+    def expect_text(self, *fragments: str) -> None:
+        """Let through errors holding one of these (a test that stops the API on purpose)."""
+        self.expected_text.extend(fragments)
 
     def on_console(self, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
         failed = self.FAILED_LOAD.search(message.text)
         if failed and int(failed[1]) in self.expected:
+            return
+        if any(fragment in message.text for fragment in self.expected_text):
             return
         self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 

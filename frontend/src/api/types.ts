@@ -130,3 +130,49 @@ export interface Health {
   redis: string;
   workers: number;
 }
+
+export interface WebhookCommand {
+  name: string;
+  trigger: Record<string, unknown>;
+  actions: Record<string, unknown>[];
+  agent?: string | null;
+  [field: string]: unknown;
+}
+
+export interface Webhook {
+  id: string;
+  name: string;
+  provider: string;
+  url: string;
+  has_secret: boolean;
+  insecure: boolean;
+  enabled: boolean;
+  allowed_actors: string[];
+  max_budget_usd: number | null;
+  commands: WebhookCommand[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Delivery {
+  id: string;
+  webhook_id: string | null;
+  provider: string;
+  event: string | null;
+  received_at: string;
+  outcome: string;
+  reason: string | null;
+  commands: string[];
+  task_ids: string[];
+  thread_id: string | null;
+  duplicate_of: string | null;
+  attempts: number;
+  processed_at: string | null;
+}
+
+export interface WebhookTemplate {
+  name: string;
+  provider: string;
+  description: string;
+  commands: WebhookCommand[];
+}

@@ -4,6 +4,7 @@ import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { CostGroup } from "../api/types";
+import { usd } from "../format";
 
 /** Every day from `since` to today (UTC), with the cost of each (0 where nothing ran). */
 export function dailySeries(since: string, days: CostGroup[], today = new Date()): [number[], number[]] {
@@ -31,7 +32,7 @@ export function CostChart({ since, days }: { since: string; days: CostGroup[] })
         width: width(),
         height: 220,
         scales: { x: { time: true } },
-        axes: [{}, { values: (_u, ticks) => ticks.map((t) => `$${t.toFixed(2)}`), size: 60 }],
+        axes: [{}, { values: (_u, ticks) => ticks.map((t) => usd(t)), size: 70 }],
         series: [
           {},
           {
@@ -39,6 +40,7 @@ export function CostChart({ since, days }: { since: string; days: CostGroup[] })
             stroke: "#2f6fde",
             fill: "rgba(47,111,222,0.25)",
             paths: uPlot.paths.bars!({ size: [0.7, 40] }),
+            points: { show: false },
             value: (_u, v) => (v == null ? "—" : `$${v.toFixed(4)}`),
           },
         ],
