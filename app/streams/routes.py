@@ -55,6 +55,7 @@ def _task_exists(task_id: str) -> bool:
 async def session_stream(websocket: WebSocket, session_id: str) -> None:
     """Send `task.*` events as JSON. Send {"action": "watch", "task_id": ID} to follow any task."""
     if not matches(SESSION_PATTERN, session_id):
+        await websocket.accept()  # closing before accepting would answer an empty HTTP 403
         await websocket.close(
             code=POLICY_VIOLATION,
             reason="Invalid session id: 1-64 letters, digits, '.', '_', ':' or '-'",
