@@ -18,6 +18,7 @@ from pathlib import Path
 from app.auth import issue_task_token
 from app.config import Settings
 from app.tasks.models import Task
+from app.workspaces import worktrees
 from worker import brain
 
 TOKEN_FILE = "api-token"
@@ -65,26 +66,36 @@ def run_dir(settings: Settings, task_id: str) -> Path:
 
 
 def workspace(settings: Settings, task_id: str) -> Path:
-    return settings.data_dir / "workspaces" / task_id
+    return worktrees.workspace(settings, task_id)
 
 
 def prepare(settings: Settings, task: Task, home: str) -> RunSetup:
+    """The run's workspace (a worktree for a repository task: fetched and checked out first,
+    so a refused or failed checkout leaves no token behind), then its private token file."""
+    if task.repository:
+        cwd = worktrees.create(settings, task)
+    else:
+        cwd = workspace(settings, task.id)
+        cwd.mkdir(parents=True, exist_ok=True)
     private = run_dir(settings, task.id)
     private.mkdir(parents=True, exist_ok=True, mode=0o700)
     token = private / TOKEN_FILE
     descriptor = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as file:
         file.write(issue_task_token(task.id))
-    cwd = workspace(settings, task.id)
-    cwd.mkdir(parents=True, exist_ok=True)
     brain.ensure_custom_dir(settings)
     return RunSetup(cwd=str(cwd), env=build_env(settings, home, task.id, private))
 
 
 def cleanup(settings: Settings, task_id: str) -> None:
-    """Remove what prepare() made: the token file first (the token also dies with the task)."""
+    """Remove what prepare() made: the token file first (the token also dies with the task).
+    A worktree stays for `app.workspaces.service.conclude`, which may publish what the run
+    changed, and removes it (or keeps it a while when the task failed); the sweep removes
+    whatever a killed worker left."""
     shutil.rmtree(run_dir(settings, task_id), ignore_errors=True)
-    shutil.rmtree(workspace(settings, task_id), ignore_errors=True)
+    path = workspace(settings, task_id)
+    if worktrees.cache_of(settings, path) is None:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def build_env(

@@ -17,6 +17,7 @@ from app.db import session_scope, when_locked
 from app.streams import events
 from app.tasks import service
 from app.tasks.models import Task, TaskStatus
+from app.workspaces import service as workspaces
 from worker import environment, process
 from worker.cli import ResultLine, build_argv
 from worker.outcome import Run, UsageTally, outcome, parse_result
@@ -66,6 +67,7 @@ def _run_claimed(claimed: service.Claim, worker_id: str, home_slot: str) -> None
     except Exception as error:
         logger.exception("task {} failed in the worker", task.id)
         status, values = TaskStatus.FAILED, {"error": f"Internal worker error: {error}"}
+    status, values = workspaces.conclude(settings, task, status, values)  # a worktree's end
     seq = events.terminal_seq(recorder.seq)
     unsaved = recorder.take_unsaved()
     when_locked(FINISH_RETRY_SECONDS)(_finish, task, status, seq, unsaved, values)

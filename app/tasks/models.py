@@ -71,6 +71,9 @@ class Task(SQLModel, table=True):
     num_turns: int | None = None
     max_turns: int | None = None
     max_budget_usd: float | None = None  # this run's own spend cap, passed as --max-budget-usd
+    # A repository task runs in a git worktree of owner/name at ref (app/workspaces).
+    repository: str | None = Field(default=None, max_length=140)
+    ref: str | None = Field(default=None, max_length=255)
     duration_ms: int | None = None
     cli_session_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)

@@ -4,10 +4,19 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
 from app.tasks.models import TaskStatus
+from app.workspaces.names import REF_MAX_CHARS, REF_PATTERN, REPOSITORY_PATTERN
 
 MAX_PROMPT_CHARS = 500_000
 # Patterns say "not blank" and "one line" with explicit ASCII classes: JSON Schema's `\s`
@@ -65,6 +74,24 @@ class TaskCreate(BaseModel):
     )
     max_turns: int | None = Field(None, ge=1, le=1000, description="Turn limit of this run.")
     max_budget_usd: BudgetUsd | None = None
+    repository: str | None = Field(
+        None,
+        pattern=REPOSITORY_PATTERN,
+        description="owner/name: the run works in a git worktree of this repository.",
+    )
+    ref: str | None = Field(
+        None,
+        pattern=REF_PATTERN,
+        max_length=REF_MAX_CHARS,
+        description="Branch, tag, refs/pull/N/head or commit of `repository` (default branch).",
+    )
+
+    @model_validator(mode="after")
+    def _ref_needs_repository(self) -> "TaskCreate":
+        if self.ref is not None and self.repository is None:
+            raise ValueError("ref needs a repository")
+        return self
+
     @field_validator("max_turns", mode="before")
     @classmethod
     def _a_json_integer(cls, value: object) -> object:
@@ -104,6 +131,8 @@ class TaskPublic(BaseModel):
     num_turns: int | None
     max_turns: int | None
     max_budget_usd: float | None
+    repository: str | None
+    ref: str | None
     duration_ms: int | None
     cli_session_id: str | None
     created_at: datetime

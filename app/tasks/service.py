@@ -64,6 +64,8 @@ def create_task(
     conversation_id: str | None = None,
     max_turns: int | None = None,
     max_budget_usd: float | None = None,
+    repository: str | None = None,
+    ref: str | None = None,
 ) -> Task:
     """Record a QUEUED task and commit it (with whatever else the session holds)."""
     costs.check_budget(db, utcnow())
@@ -77,6 +79,8 @@ def create_task(
         session_id=session_id or DEFAULT_SESSION_ID,
         source=source,
         conversation_id=conversation_id,
+        repository=repository,
+        ref=ref,
         dispatched_at=utcnow(),
     )
     sessions.count_task(db, task.session_id)

@@ -26,6 +26,7 @@ from app.redis_client import sync_redis
 from app.streams.events import PREFIX
 from app.tasks import dispatch, service
 from app.tasks.models import Task, TaskStatus, utcnow
+from app.workspaces.sweep import sweep as sweep_workspaces
 
 LOCK_KEY = f"{PREFIX}:sweeper-lock"
 UNACKED_HASH = "unacked"  # kombu's Redis transport keeps delivered, unacknowledged messages here
@@ -96,6 +97,7 @@ def sweep_once() -> SweepReport:
         logger.warning("sweeper: task {} failed, its worker stopped beating", task_id)
     if report.resent:
         logger.info("sweeper: sent {} queued task(s) again", len(report.resent))
+    sweep_workspaces(settings)  # what ended tasks left on disk (app/workspaces/sweep.py)
     return report
 
 

@@ -1,0 +1,1 @@
+"""Workspaces: a directory per task, repository caches, worktrees, their quota and sweep."""

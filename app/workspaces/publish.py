@@ -1,0 +1,128 @@
+"""The end of `@agent fix` and `@agent approve`: the system, not the agent, commits what the
+run changed in its worktree, pushes it to `agent/<issue number>-<short task id>` and opens a
+pull request through GitHub's REST API. The run never holds the credentials for either.
+
+What the CLI itself leaves in a worktree is not the run's change: with
+`CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1` (2.1.332) it makes empty placeholder files at the root of
+its working directory (the files its sandbox masks) and keeps them there after the run. In a
+worktree nothing excludes them (the CLI's `.git/info/exclude` block is written only where
+`.git` is a directory), so they are left out here: empty, untracked, and one of those names.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.config import Settings
+from app.tasks.models import Task
+from app.webhooks import outbound
+from app.webhooks.providers import github
+from app.workspaces import git
+
+SCRUB_PLACEHOLDERS = frozenset(
+    {
+        ".env",
+        ".env.local",
+        ".env.development",
+        ".env.development.local",
+        ".env.test",
+        ".env.test.local",
+        ".env.production",
+        ".env.production.local",
+        ".gitmodules",
+        ".npmrc",
+        ".yarnrc",
+        ".yarnrc.yml",
+        "bunfig.toml",
+        "package.json",
+        "package-lock.json",
+        "yarn.lock",
+        "pnpm-lock.yaml",
+    }
+)
+SCRUB_DIRS = (".claude/.cc-writes/",)
+SHORT_ID = 8
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the change goes: the repository, the issue it answers, the base branch."""
+
+    repository: str
+    issue: int
+    base: str
+
+
+def branch_name(issue: int, task_id: str) -> str:
+    return f"agent/{issue}-{task_id[:SHORT_ID]}"
+
+
+def placeholders(worktree: Path, untracked: list[str]) -> list[str]:
+    """Of the untracked paths, those the CLI made and the run did not."""
+    found = []
+    for path in untracked:
+        if path.startswith(SCRUB_DIRS):
+            found.append(path)
+        elif path in SCRUB_PLACEHOLDERS:
+            try:
+                if (worktree / path).stat().st_size == 0:
+                    found.append(path)
+            except OSError:
+                continue
+    return found
+
+
+def _untracked(settings: Settings, worktree: Path) -> list[str]:
+    listing = git.run(
+        settings, "status", "--porcelain=v1", "-z", "--untracked-files=all", cwd=worktree
+    ).stdout
+    return [entry[3:] for entry in listing.split("\0") if entry.startswith("?? ")]
+
+
+def commit(settings: Settings, worktree: Path, message: str) -> bool:
+    """Commit every change of the run; False when it changed nothing."""
+    skipped = placeholders(worktree, _untracked(settings, worktree))
+    excludes = [f":(top,literal,exclude){path}" for path in skipped]
+    git.run(settings, "add", "--all", "--", ":/", *excludes, cwd=worktree)
+    staged = git.run(settings, "diff", "--cached", "--quiet", cwd=worktree, check=False)
+    if staged.returncode == 0:
+        return False
+    identity = {
+        "GIT_AUTHOR_NAME": settings.GIT_AUTHOR_NAME,
+        "GIT_AUTHOR_EMAIL": settings.GIT_AUTHOR_EMAIL,
+        "GIT_COMMITTER_NAME": settings.GIT_AUTHOR_NAME,
+        "GIT_COMMITTER_EMAIL": settings.GIT_AUTHOR_EMAIL,
+    }
+    git.run(settings, "commit", "--quiet", "--no-verify", "-m", message, cwd=worktree, env=identity)
+    return True
+
+
+def task_url(settings: Settings, task_id: str) -> str:
+    base = settings.AGENT_API_URL or f"http://{settings.API_HOST}:{settings.API_PORT}"
+    return f"{base.rstrip('/')}/tasks/{task_id}"
+
+
+def publish(settings: Settings, task: Task, worktree: Path, target: Target) -> str | None:
+    """Commit, push and open the pull request; its URL, or None when nothing changed."""
+    title = f"Agent: fix #{target.issue}"
+    if not commit(settings, worktree, f"{title}\n\nTask {task.id}"):
+        return None
+    branch = branch_name(target.issue, task.id)
+    git.run(
+        settings, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}",
+        cwd=worktree, remote=True,
+    )  # fmt: skip
+    body = (
+        f"Closes #{target.issue}.\n\n"
+        f"Made by the agent in task [{task.id}]({task_url(settings, task.id)}), answering"
+        f" `{settings.BOT_MENTION}` on #{target.issue}; committed and pushed by the system."
+    )
+    response = outbound.call(
+        github.NAME,
+        "POST",
+        github._url(f"/repos/{target.repository}/pulls"),
+        json={"title": title, "head": branch, "base": target.base, "body": body},
+        headers=github._headers(),
+    )
+    found = outbound.json_of(response)
+    url = found.get("html_url")
+    return str(url) if url else f"{branch} (pull request #{found.get('number', '?')})"

@@ -1,0 +1,117 @@
+"""Repository tasks through the API on the real CLI: each in a worktree of the cached clone at
+the right ref, its cwd; removed when the task ends, when it is stopped, and (by the sweep) after
+its worker was killed with SIGKILL."""
+
+import json
+import signal
+from pathlib import Path
+from typing import Any
+
+from tests.support.git_server import GitServer, git
+from tests.support.processes import wait_until
+from tests.support.providers import ProviderAPIs
+from tests.support.stack import Stack
+from tests.workspaces.conftest import REPOSITORY, data_dir, workspace_of, workspace_settings
+
+LONG_TOOL = "@stub bash python3 -c 'import time; time.sleep(300)'"
+
+
+def tool_results(stack: Stack, task_id: str) -> str:
+    """Every tool result the CLI printed for the task, joined."""
+    found = []
+    for chunk in stack.output_lines(task_id):
+        line = json.loads(chunk["line"])
+        if line.get("type") != "user":
+            continue
+        for block in line.get("message", {}).get("content", []):
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                content = block.get("content")
+                found.append(content if isinstance(content, str) else json.dumps(content))
+    return "\n".join(found)
+
+
+def cache_worktrees(stack: Stack) -> list[str]:
+    cache = data_dir(stack) / "caches" / f"{REPOSITORY}.git"
+    listed = git("worktree", "list", "--porcelain", cwd=cache)
+    return [line.split(" ", 1)[1] for line in listed.splitlines() if line.startswith("worktree ")]
+
+
+def running_in_its_worktree(stack: Stack, prompt: str) -> dict[str, Any]:
+    task = stack.submit(prompt, repository=REPOSITORY)
+    stack.wait_status(task["id"], {"running"})
+    wait_until(
+        lambda: (workspace_of(stack, task["id"]) / "README.md").exists(),
+        30,
+        what="the worktree",
+    )
+    return task
+
+
+def test_a_repository_task_runs_in_a_worktree_at_the_default_branch_then_it_is_removed(
+    ws_stack: Stack, git_server: GitServer
+) -> None:
+    head = git("rev-parse", "master", cwd=git_server.root / f"{REPOSITORY}.git")
+    task = ws_stack.submit(
+        "@stub bash pwd && git rev-parse HEAD && cat README.md src/app.py", repository=REPOSITORY
+    )
+    assert task["repository"] == REPOSITORY and task["ref"] is None
+    done = ws_stack.wait_done(task["id"])
+    assert done["status"] == "completed", done["error"]
+    seen = tool_results(ws_stack, task["id"])
+    assert str(workspace_of(ws_stack, task["id"])) in seen  # the worktree was the cwd
+    assert head in seen and "Hello World" in seen and "print('hello')" in seen
+    assert not workspace_of(ws_stack, task["id"]).exists()
+    assert cache_worktrees(ws_stack) == [str(data_dir(ws_stack) / "caches" / f"{REPOSITORY}.git")]
+
+
+def test_a_task_at_a_branch_and_bad_repository_or_ref_input(
+    ws_stack: Stack, git_server: GitServer
+) -> None:
+    bare = git_server.root / f"{REPOSITORY}.git"
+    git("branch", "-f", "release", "master", cwd=bare)
+    task = ws_stack.submit(
+        "@stub bash git rev-parse --abbrev-ref HEAD; ls", repository=REPOSITORY, ref="release"
+    )
+    assert ws_stack.wait_done(task["id"])["status"] == "completed"
+    assert "README.md" in tool_results(ws_stack, task["id"])
+
+    missing = ws_stack.submit("@stub text hi", repository=REPOSITORY, ref="no-such-branch")
+    failed = ws_stack.wait_done(missing["id"])
+    assert failed["status"] == "failed" and "no ref 'no-such-branch'" in failed["error"]
+    for body in (
+        {"prompt": "x", "repository": "../etc"},
+        {"prompt": "x", "repository": "o/.."},
+        {"prompt": "x", "repository": REPOSITORY, "ref": "--upload-pack=evil"},
+        {"prompt": "x", "repository": REPOSITORY, "ref": "a..b"},
+        {"prompt": "x", "ref": "main"},
+    ):
+        response = ws_stack.client.post("/api/tasks", json=body)
+        assert response.status_code == 422, (body, response.text)
+
+
+def test_a_stopped_task_leaves_no_worktree(ws_stack: Stack) -> None:
+    task = running_in_its_worktree(ws_stack, LONG_TOOL)
+    assert ws_stack.client.post(f"/api/tasks/{task['id']}/stop").status_code == 200
+    assert ws_stack.wait_done(task["id"])["status"] == "cancelled"
+    assert not workspace_of(ws_stack, task["id"]).exists()
+    assert not (data_dir(ws_stack) / "runs" / task["id"]).exists()
+
+
+def test_the_sweep_removes_the_worktree_of_a_worker_killed_with_sigkill(
+    make_stack: Any, git_server: GitServer, apis: ProviderAPIs, tmp_path: Path
+) -> None:
+    stack = make_stack(**workspace_settings(git_server, apis, tmp_path))
+    stack.start_api()
+    worker = stack.start_worker()
+    task = running_in_its_worktree(stack, LONG_TOOL)
+    worker.kill_group()  # the worker and its pool: SIGKILL, nothing of it runs its cleanup
+    assert worker.popen.returncode == -signal.SIGKILL
+    assert workspace_of(stack, task["id"]).exists()
+
+    failed = stack.wait_done(task["id"], timeout=60)  # the sweeper: no heartbeat
+    assert failed["status"] == "failed" and "stopped responding" in failed["error"]
+    wait_until(
+        lambda: not workspace_of(stack, task["id"]).exists(), 30, what="the sweep to remove it"
+    )
+    assert not (data_dir(stack) / "runs" / task["id"]).exists()
+    assert cache_worktrees(stack) == [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
