@@ -63,15 +63,20 @@ def get_task(task_id: str, db: SessionDep, principal: CurrentPrincipal) -> TaskP
     return TaskPublic.model_validate(service.get_task(db, task_id))
 
 
-@router.get("/{task_id}/output", response_model=TaskOutput, responses=error_responses(404))
+@router.get(
+    "/{task_id}/output", response_model=TaskOutput, responses=error_responses(403, 404)
+)
+@allow_tasks("self")
 def get_output(
     task_id: str,
     db: SessionDep,
+    principal: CurrentPrincipal,
     after_seq: Annotated[int, Query(ge=-1, le=MAX_OFFSET)] = -1,
     limit: Annotated[int, Query(ge=1, le=OUTPUT_PAGE_MAX)] = OUTPUT_PAGE,
 ) -> TaskOutput:
     """The lines the CLI printed, in order, a page at a time (those after `after_seq`); kept
     after the task ends."""
+    require_own_task(principal, task_id)
     task = service.get_task(db, task_id)
     page = service.read_chunks(db, task_id, after_seq=after_seq, limit=limit + 1)
     chunks = [OutputChunk(seq=c.seq, line=c.line) for c in page[:limit]]
