@@ -63,9 +63,7 @@ def get_task(task_id: str, db: SessionDep, principal: CurrentPrincipal) -> TaskP
     return TaskPublic.model_validate(service.get_task(db, task_id))
 
 
-@router.get(
-    "/{task_id}/output", response_model=TaskOutput, responses=error_responses(403, 404)
-)
+@router.get("/{task_id}/output", response_model=TaskOutput, responses=error_responses(403, 404))
 @allow_tasks("self")
 def get_output(
     task_id: str,
