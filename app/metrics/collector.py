@@ -24,6 +24,7 @@ from app.config import settings
 from app.metrics.exits import exit_kind_column
 from app.system.presence import live_workers
 from app.tasks.models import TERMINAL_STATUSES, Task, TaskStatus
+from app.webhooks.models import Delivery
 
 PREFIX = "ccagent"
 DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
@@ -57,6 +58,7 @@ class SystemCollector:
             yield from self._running(db)
             yield from self._spend(db)
             yield from self._exits(db)
+            yield self._deliveries(db)
             yield self._histogram(
                 db,
                 "task_duration_seconds",
@@ -154,6 +156,21 @@ class SystemCollector:
         for name, count in rows:
             family.add_metric([str(name)], count)
         return [family]
+
+    def _deliveries(self, db: Session) -> Metric:
+        family = GaugeMetricFamily(
+            f"{PREFIX}_webhook_deliveries",
+            "Webhook deliveries recorded, by provider and where each stands now.",
+            labels=["provider", "outcome"],
+        )
+        rows = db.exec(
+            select(Delivery.provider, Delivery.outcome, func.count()).group_by(
+                col(Delivery.provider), col(Delivery.outcome)
+            )
+        ).all()
+        for provider, outcome, count in rows:
+            family.add_metric([provider, str(outcome)], count)
+        return family
 
     def _histogram(
         self,
