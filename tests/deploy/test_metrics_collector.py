@@ -3,12 +3,16 @@ runs add up per worker across its pool processes, the histograms' buckets hold e
 tasks they should (the seconds computed in SQL), webhook deliveries count by provider and
 outcome, and a Redis outage is a metric, not an error."""
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401  (every table)
@@ -16,6 +20,7 @@ from app.db import build_engine
 from app.metrics.collector import SystemCollector
 from app.tasks.models import Task, TaskStatus
 from app.webhooks.models import Delivery, Outcome
+from tests.core.test_postgres import ADMIN_URL
 from tests.support.redis_server import free_port
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -35,11 +40,31 @@ def _task(status: TaskStatus, queued: float, ran: float | None, worker: str | No
     )
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Each database's own SQL computes the seconds: SQLite, and PostgreSQL when one answers."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'metrics.db'}"
+        return
+    import psycopg
+
+    try:
+        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {error}")
+    name = f"ccagent_metrics_{uuid.uuid4().hex[:12]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    yield f"{base}/{name}"
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
 @pytest.fixture(scope="module")
-def samples(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    engine = build_engine(f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'metrics.db'}")
+def samples(database_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    engine = build_engine(database_url)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as db:
         db.add(_task(TaskStatus.COMPLETED, queued=0.2, ran=3, worker="w1@h:11"))
@@ -51,7 +76,7 @@ def samples(
         db.add(Delivery(provider="github", outcome=Outcome.PROCESSED))
         db.add(Delivery(provider="slack", outcome=Outcome.REJECTED))
         db.commit()
-    down = Redis(port=free_port(), socket_connect_timeout=1)
+    down = Redis(port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0))
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SystemCollector(engine, down, stream_subscriptions=None))
     text = generate_latest(registry).decode()
