@@ -18,6 +18,7 @@ from app.webhooks.events import Event
 from app.webhooks.models import Delivery, Pending, Thread, ThreadRun, Webhook
 from app.webhooks.schemas import Action, Command
 from app.webhooks.signing import digest
+from app.workspaces import targets
 
 if TYPE_CHECKING:
     from app.webhooks.processing import Result
@@ -211,5 +212,6 @@ def start(
             conversation_id=conversation_id,
             session_id=threads.session_of(provider.NAME),
             max_budget_usd=_budget(run),
+            **targets.of_event(run.event),  # a GitHub thread's repository and ref
         )
     run.result.task_ids.append(task_id)
