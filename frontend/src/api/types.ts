@@ -43,6 +43,8 @@ export interface TaskOutput {
   task_id: string;
   status: TaskStatus;
   chunks: OutputChunk[];
+  /** Set when more lines follow: ask again with after_seq = this. */
+  next_after_seq?: number | null;
 }
 
 export interface Conversation {

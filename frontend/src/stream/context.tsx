@@ -9,6 +9,7 @@ import { StreamClient, type ConnectionState } from "./socket";
 import { applyLine, emptyTranscript, type Transcript } from "./transcript";
 
 export const SESSION_ID = "dashboard";
+const OUTPUT_PAGE = 5000;
 
 const StreamContext = createContext<StreamClient | null>(null);
 
@@ -84,9 +85,10 @@ export function useTaskStream(taskId: string | null, history = true): TaskStream
     const stop = client.watch(taskId, (event) => stream.add(event) && changed());
     if (history) {
       void loadSaved(taskId, (chunks) => {
-        if (!live) return;
+        if (!live) return false;
         for (const { seq, line } of chunks) stream.add({ type: "task.output", task_id: taskId, seq, line });
         changed();
+        return true;
       });
     }
     return () => {
@@ -98,10 +100,17 @@ export function useTaskStream(taskId: string | null, history = true): TaskStream
   return stream;
 }
 
-async function loadSaved(taskId: string, add: (chunks: TaskOutput["chunks"]) => void) {
+/** The saved output, a page at a time (the API pages it: `after_seq`, `next_after_seq`). */
+async function loadSaved(taskId: string, add: (chunks: TaskOutput["chunks"]) => boolean) {
+  let after = -1;
   try {
-    const output = await api.get<TaskOutput>(`/api/tasks/${taskId}/output`);
-    add(output.chunks);
+    for (;;) {
+      const page = await api.get<TaskOutput>(
+        `/api/tasks/${taskId}/output?after_seq=${after}&limit=${OUTPUT_PAGE}`,
+      );
+      if (!add(page.chunks) || page.next_after_seq == null) return;
+      after = page.next_after_seq;
+    }
   } catch {
     // The live stream still brings what it can; the task view shows the task's own error.
   }

@@ -73,8 +73,10 @@ export function TaskDetail() {
       )}
       {!t.result && transcript.items.length > 0 && (
         <div className="outcome">
-          <h2>Reply so far</h2>
-          <TranscriptView items={transcript.items} />
+          <h2>{stream.ended || TERMINAL.has(t.status) ? "Reply" : "Reply so far"}</h2>
+          <div className="reply-box" tabIndex={0} aria-label="Reply">
+            <TranscriptView items={transcript.items} />
+          </div>
         </div>
       )}
       <h2>Log</h2>
