@@ -136,3 +136,6 @@ def test_every_env_name_the_pods_set_is_a_setting() -> None:
             assert names <= set(Settings.model_fields), (doc["metadata"]["name"], names)
             if container["image"].startswith("ccagent-"):
                 assert container["envFrom"] == [{"secretRef": {"name": "ccagent"}}]
+                # the pod's own paths win over whatever the .env behind the Secret says
+                env = {item["name"]: item["value"] for item in container["env"]}
+                assert env["DATA_DIR"] == "/data" and env["CLI_HOME"] == env["AGENTS_DIR"] == ""
