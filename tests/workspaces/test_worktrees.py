@@ -115,3 +115,23 @@ def test_the_sweep_removes_the_worktree_of_a_worker_killed_with_sigkill(
     )
     assert not (data_dir(stack) / "runs" / task["id"]).exists()
     assert cache_worktrees(stack) == [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
+
+
+def test_a_timed_out_tasks_worktree_is_kept_a_while_for_inspection_then_swept(
+    make_stack: Any, git_server: GitServer, apis: ProviderAPIs, tmp_path: Path
+) -> None:
+    keep = 4
+    settings = workspace_settings(
+        git_server, apis, tmp_path, TASK_TIMEOUT_SECONDS="3", FAILED_WORKSPACE_KEEP_SECONDS=keep
+    )
+    stack = make_stack(**settings)
+    stack.start_api()
+    stack.start_worker()
+    task = running_in_its_worktree(stack, LONG_TOOL)
+    failed = stack.wait_done(task["id"], timeout=60)
+    assert failed["status"] == "failed" and "Timed out" in failed["error"]
+    path = workspace_of(stack, task["id"])
+    assert (path / "README.md").exists()  # kept: the task failed
+    assert not (data_dir(stack) / "runs" / task["id"]).exists()  # its token is gone at once
+    wait_until(lambda: not path.exists(), 60, what="the sweep to remove it after the keep time")
+    assert cache_worktrees(stack) == [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
