@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from loguru import logger
 from sqlalchemy import or_, update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from app.config import settings
 from app.db import session_scope
@@ -25,7 +25,9 @@ from app.webhooks.models import Delivery, Outcome, Pending, Webhook
 from app.webhooks.outbound import ProviderError
 from app.webhooks.schemas import Command
 
-STALE_PROCESSING = timedelta(minutes=5)
+# A delivery claimed this long ago by a process that never concluded it (the API died while
+# processing) is processed again; retries with their waits all fit well within it.
+STALE_FACTOR = 30
 # What runs when a message answers a question the bot asked on its thread.
 ANSWER = {"name": "answer", "trigger": {"events": ["*"]}, "actions": [{"type": "create_task"}]}
 
@@ -35,6 +37,10 @@ class Result:
     commands: list[str] = field(default_factory=list)
     task_ids: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+
+def stale_processing() -> timedelta:
+    return timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS * STALE_FACTOR)
 
 
 def claim(delivery_id: str) -> bool:
@@ -48,7 +54,7 @@ def claim(delivery_id: str) -> bool:
                 or_(
                     col(Delivery.outcome) == Outcome.ACCEPTED,
                     (col(Delivery.outcome) == Outcome.PROCESSING)
-                    & (col(Delivery.claimed_at) < now - STALE_PROCESSING),
+                    & (col(Delivery.claimed_at) < now - stale_processing()),
                 ),
             )
             .values(outcome=Outcome.PROCESSING, claimed_at=now, attempts=Delivery.attempts + 1)
@@ -141,8 +147,6 @@ def _link(delivery_id: str, thread_id: str) -> None:
 
 def unfinished(limit: int = 50) -> list[str]:
     """Deliveries recorded but not processed (the API stopped first), oldest first."""
-    from sqlmodel import select
-
     before = utcnow() - timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
     with session_scope() as db:
         query = (
@@ -152,7 +156,7 @@ def unfinished(limit: int = 50) -> list[str]:
                     (col(Delivery.outcome) == Outcome.ACCEPTED)
                     & (col(Delivery.received_at) < before),
                     (col(Delivery.outcome) == Outcome.PROCESSING)
-                    & (col(Delivery.claimed_at) < utcnow() - STALE_PROCESSING),
+                    & (col(Delivery.claimed_at) < utcnow() - stale_processing()),
                 )
             )
             .order_by(col(Delivery.received_at))

@@ -30,6 +30,7 @@ class Failure:
     times: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering
 
 
 class ProviderAPIs:
@@ -54,15 +55,10 @@ class ProviderAPIs:
                     body: Any = json.loads(raw) if raw else None
                 except ValueError:
                     body = raw.decode(errors="replace")
-                status, answer, headers = recorder._answer(self.command, self.path, body)
-                recorder._record(
-                    Recorded(
-                        self.command,
-                        self.path,
-                        {k.lower(): v for k, v in self.headers.items()},
-                        body,
-                    )
-                )
+                headers_in = {k.lower(): v for k, v in self.headers.items()}
+                recorder._record(Recorded(self.command, self.path, headers_in, body))
+                status, answer, headers, delay = recorder._answer(self.command, self.path, body)
+                time.sleep(delay)
                 data = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
                 self.send_response(status)
                 for name, value in headers.items():
@@ -92,24 +88,30 @@ class ProviderAPIs:
         self.server.server_close()
 
     def fail(
-        self, fragment: str, status: int, times: int, body: Any = None, **headers: str
+        self,
+        fragment: str,
+        status: int,
+        times: int,
+        body: Any = None,
+        delay: float = 0.0,
+        **headers: str,
     ) -> None:
-        """The next `times` requests whose path holds `fragment` get `status` and `body`."""
+        """The next `times` requests whose path holds `fragment` get `status` and `body`,
+        after `delay` seconds (recorded as they arrive)."""
         with self._lock:
-            self.failures.append(
-                Failure(fragment, status, times, body or {"message": "down"}, headers)
-            )
+            failure = Failure(fragment, status, times, body or {"message": "down"}, headers, delay)
+            self.failures.append(failure)
 
     def _record(self, request: Recorded) -> None:
         with self._lock:
             self.requests.append(request)
 
-    def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
+    def _answer(self, method: str, path: str, body: Any) -> tuple[int, Any, dict[str, str], float]:
         with self._lock:
             for failure in self.failures:
                 if failure.fragment in path and failure.times > 0:
                     failure.times -= 1
-                    return failure.status, failure.body, failure.headers
+                    return failure.status, failure.body, failure.headers, failure.delay
             number = next(self._ids)
         if path.startswith("/slack/api/"):
             return (
@@ -120,11 +122,12 @@ class ProviderAPIs:
                     "channel": (body or {}).get("channel"),
                 },
                 {},
+                0.0,
             )
         if path.endswith("/diff") or ("/pulls/" in path and method == "GET"):
-            return 200, "diff --git a/x b/x\n", {}
+            return 200, "diff --git a/x b/x\n", {}, 0.0
         status = 201 if method == "POST" else 200
-        return status, {"id": number, "html_url": f"{self.url}{path}#{number}"}, {}
+        return status, {"id": number, "html_url": f"{self.url}{path}#{number}"}, {}, 0.0
 
     # reading what was received
 

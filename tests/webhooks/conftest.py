@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -117,14 +118,30 @@ def apis() -> Iterator[ProviderAPIs]:
     recorder.close()
 
 
+def git_host(root: Path, repository: str = "Codertocat/Hello-World") -> str:
+    """A local git host (GITHUB_GIT_URL) holding the samples' repository, so a task about a
+    GitHub thread can check it out: file://<root>/<owner>/<name>.git, one commit."""
+    work = root / "work"
+    bare = root / f"{repository}.git"
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True)
+    (work / "README.md").write_text("Hello World\n")
+    subprocess.run([*git, "-C", str(work), "add", "README.md"], check=True)
+    subprocess.run([*git, "-C", str(work), "commit", "-q", "-m", "first"], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True)
+    return f"file://{root}"
+
+
+def stack_settings(tmp: Path, apis: ProviderAPIs) -> dict[str, str]:
+    return {**SECRETS, **TOKENS, **apis.settings(), "GITHUB_GIT_URL": git_host(tmp)}
+
+
 @pytest.fixture(scope="module")
 def webhook_stack(
     tmp_path_factory: pytest.TempPathFactory, stub_url: str, apis: ProviderAPIs
 ) -> Iterator[Stack]:
     overrides = {
-        **SECRETS,
-        **TOKENS,
-        **apis.settings(),
+        **stack_settings(tmp_path_factory.mktemp("git"), apis),
         "WEBHOOK_RETRY_ATTEMPTS": "3",
         "WEBHOOK_RETRY_MAX_WAIT_SECONDS": "0.5",
         "WEBHOOK_SWEEP_AFTER_SECONDS": "2",
