@@ -1,6 +1,9 @@
 """Phone width and the keyboard: nothing wider than the screen, every view reachable by Tab,
 and the focused control visibly marked."""
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -11,15 +14,17 @@ VIEWS = ["/", "/tasks", "/costs", "/agents", "/webhooks", "/status"]
 
 
 @pytest.fixture
-def phone(browser: Browser, console: Console) -> Page:
+def phone(browser: Browser, console: Console) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()
     page.on("console", console.on_console)
     page.on("pageerror", lambda error: console.errors.append(f"page error: {error}"))
-    return page
+    yield page
+    context.close()
+    assert not console.errors, "\n".join(console.errors)
 
 
-def test_every_view_fits_a_phone(phone: Page, dash: Stack, console: Console, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_every_view_fits_a_phone(phone: Page, dash: Stack, tmp_path: Path) -> None:
     sign_in(phone, dash)
     for path in VIEWS:
         phone.goto(base(dash) + path)
@@ -29,8 +34,6 @@ def test_every_view_fits_a_phone(phone: Page, dash: Stack, console: Console, tmp
         assert overflow <= 0, f"{path} is {overflow}px wider than a phone"
         name = path.strip("/") or "chat"
         phone.screenshot(path=str(tmp_path / f"phone-{name}.png"), full_page=True)
-    phone.context.close()
-    assert not console.errors, "\n".join(console.errors)
 
 
 def test_keyboard_reaches_the_views_with_visible_focus(page: Page, dash: Stack) -> None:
