@@ -12,11 +12,18 @@ variable. Checked on 2.1.332: `AGENT_RUN_DIR` survives the scrub, `AGENT_TOKEN_F
 
 import os
 import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from loguru import logger
+
 from app.auth import issue_task_token
 from app.config import Settings
+from app.db import session_scope
+from app.tasks import service
 from app.tasks.models import Task
 from app.workspaces import worktrees
 from worker import brain
@@ -73,7 +80,8 @@ def prepare(settings: Settings, task: Task, home: str) -> RunSetup:
     """The run's workspace (a worktree for a repository task: fetched and checked out first,
     so a refused or failed checkout leaves no token behind), then its private token file."""
     if task.repository:
-        cwd = worktrees.create(settings, task)
+        with _beating(settings, task.id):  # a first clone can outlast HEARTBEAT_TIMEOUT_SECONDS
+            cwd = worktrees.create(settings, task)
     else:
         cwd = workspace(settings, task.id)
         cwd.mkdir(parents=True, exist_ok=True)
@@ -85,6 +93,29 @@ def prepare(settings: Settings, task: Task, home: str) -> RunSetup:
         file.write(issue_task_token(task.id))
     brain.ensure_custom_dir(settings)
     return RunSetup(cwd=str(cwd), env=build_env(settings, home, task.id, private))
+
+
+@contextmanager
+def _beating(settings: Settings, task_id: str) -> Iterator[None]:
+    """Beat for the task while the block runs (the run's watchdog starts only with the CLI),
+    so the sweeper does not take a long checkout for a lost run."""
+    done = threading.Event()
+
+    def beat() -> None:
+        while not done.wait(settings.HEARTBEAT_SECONDS):
+            try:
+                with session_scope() as db:
+                    service.beat(db, task_id)
+            except Exception as error:  # a missed beat is the sweeper's to judge
+                logger.warning("task {}: no heartbeat during its checkout: {}", task_id, error)
+
+    beater = threading.Thread(target=beat, name=f"checkout-beat-{task_id}", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        done.set()
+        beater.join()
 
 
 def cleanup(settings: Settings, task_id: str) -> None:

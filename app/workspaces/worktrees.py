@@ -10,6 +10,10 @@ from app.tasks.models import Task
 from app.workspaces import git, quota, repos
 from app.workspaces.errors import WorkspaceError
 
+# What the CLI would read from a checkout as its own configuration: settings (hooks), agents
+# and skills (a repository's `executor` would replace the brain's), MCP servers.
+WITHHELD = (".claude", ".mcp.json")
+
 
 def workspace(settings: Settings, task_id: str) -> Path:
     return settings.data_dir / "workspaces" / task_id
@@ -29,7 +33,26 @@ def create(settings: Settings, task: Task) -> Path:
                 "worktree", "add", "--quiet", "--detach", str(path), checkout.commit,
                 cwd=checkout.cache,
             )  # fmt: skip
+    _withhold_cli_config(settings, path)
     return path
+
+
+def _withhold_cli_config(settings: Settings, path: Path) -> None:
+    """A repository's own Claude Code configuration never reaches the CLI; its CLAUDE.md does
+    (the project's instructions). Measured on 2.1.332: hooks in a checked-out
+    `.claude/settings.json` run at session start outside the tool sandbox (in the host's PID
+    namespace: the CLI's /proc, model key and all, in reach), even against `disableAllHooks`
+    in the user's settings (the project's own `false` wins); `.mcp.json` servers start unasked
+    in `-p` mode; `.claude/agents/executor.md` replaces the brain's executor, tools and prompt.
+    So those files are left out of the working tree, marked skip-worktree: absent for the run,
+    untouched by its commit."""
+    listed = git.run(settings, "ls-files", "-z", "--", *WITHHELD, cwd=path).stdout
+    tracked = [name for name in listed.split("\0") if name]
+    if not tracked:
+        return
+    git.run(settings, "update-index", "--skip-worktree", "--", *tracked, cwd=path)
+    for name in tracked:
+        (path / name).unlink(missing_ok=True)
 
 
 def cache_of(settings: Settings, path: Path) -> Path | None:

@@ -135,3 +135,40 @@ def test_a_timed_out_tasks_worktree_is_kept_a_while_for_inspection_then_swept(
     assert not (data_dir(stack) / "runs" / task["id"]).exists()  # its token is gone at once
     wait_until(lambda: not path.exists(), 60, what="the sweep to remove it after the keep time")
     assert cache_worktrees(stack) == [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
+
+
+def test_a_repositorys_own_claude_settings_agents_and_mcp_servers_never_reach_the_cli(
+    ws_stack: Stack, git_server: GitServer, tmp_path: Path
+) -> None:
+    """A repository that ships a hook, an MCP server and its own `executor`: none of them is
+    run or used (measured without the guard: both markers appear and the executor has only
+    Grep); its CLAUDE.md stays, and the files stay in git."""
+    hook_marker, mcp_marker = tmp_path / "hook-ran", tmp_path / "mcp-ran"
+    hook = {"hooks": [{"type": "command", "command": f"touch {hook_marker}"}]}
+    files = {
+        "CLAUDE.md": "Project rule: REPOSITORY_INSTRUCTIONS\n",
+        ".claude/settings.json": json.dumps(
+            {"disableAllHooks": False, "hooks": {"SessionStart": [hook]}}
+        ),
+        ".claude/agents/executor.md": "---\nname: executor\ndescription: x\ntools: Grep\n---\nx\n",
+        ".mcp.json": json.dumps(
+            {"mcpServers": {"m": {"command": "sh", "args": ["-c", f"touch {mcp_marker}"]}}}
+        ),
+    }
+    git_server.create("o/configured", files)
+    task = ws_stack.submit(
+        "@stub bash ls -A . .claude/agents; echo SPLIT; git ls-files",
+        repository="o/configured",
+        agent="executor",
+    )
+    done = ws_stack.wait_done(task["id"])
+    assert done["status"] == "completed", done["error"]
+    init = json.loads(ws_stack.output_lines(task["id"])[0]["line"])
+    assert init["subtype"] == "init" and "Bash" in init["tools"]  # the brain's executor
+    assert not hook_marker.exists() and not mcp_marker.exists()
+    present, _, tracked = tool_results(ws_stack, task["id"]).partition("SPLIT")
+    assert "CLAUDE.md" in present  # the project's instructions stay
+    # (inside the tool sandbox an empty `.mcp.json` is there: the CLI masks that path itself)
+    assert "executor.md" not in present
+    for name in (".claude/agents/executor.md", ".claude/settings.json", ".mcp.json"):
+        assert name in tracked  # still in git: a commit of the run leaves them as they are
