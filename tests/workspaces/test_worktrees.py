@@ -3,6 +3,7 @@ the right ref, its cwd; removed when the task ends, when it is stopped, and (by 
 its worker was killed with SIGKILL."""
 
 import json
+import random
 import signal
 from pathlib import Path
 from typing import Any
@@ -172,3 +173,21 @@ def test_a_repositorys_own_claude_settings_agents_and_mcp_servers_never_reach_th
     assert "executor.md" not in present
     for name in (".claude/agents/executor.md", ".claude/settings.json", ".mcp.json"):
         assert name in tracked  # still in git: a commit of the run leaves them as they are
+
+
+def test_a_repository_too_large_for_the_quota_is_refused_with_a_clear_error(
+    make_stack: Any, git_server: GitServer, apis: ProviderAPIs, tmp_path: Path
+) -> None:
+    git_server.create("o/large", {"blob.bin": random.Random(1).randbytes(300_000)})
+    settings = workspace_settings(git_server, apis, tmp_path, WORKSPACE_MAX_GB=200_000 / 1024**3)
+    stack = make_stack(**settings)
+    stack.start_api()
+    stack.start_worker()
+    task = stack.submit("@stub text never runs", repository="o/large")
+    failed = stack.wait_done(task["id"])
+    assert failed["status"] == "failed"
+    assert "Repository o/large does not fit in WORKSPACE_MAX_GB=" in failed["error"]
+    assert stack.output_lines(task["id"]) == []  # the CLI never started
+    assert not workspace_of(stack, task["id"]).exists()
+    assert not (data_dir(stack) / "runs" / task["id"]).exists()  # no token was written
+    assert not (data_dir(stack) / "caches" / "o" / "large.git").exists()
