@@ -19,6 +19,10 @@ from tests.support.processes import BIN, ROOT
 from tests.support.providers import ProviderAPIs
 from tests.support.stack import TOKEN, Stack
 
+# A machine of 2 shared cores runs the CLI, the worker, the API and the browser: wait for what a
+# view shows as long as a run may take to get there, not Playwright's 5 s.
+expect.set_options(timeout=30_000)
+
 CHROMIUM = "/usr/bin/chromium"
 GITHUB_TOKEN = "ghp-dashboard-test-token"
 # What a browser needs on a closed network: no sandbox (root), no GPU, no calls home.

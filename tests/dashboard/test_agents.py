@@ -37,3 +37,23 @@ def test_create_an_agent_bad_name_then_good(
     agent = dash.client.get("/api/agents/greeter-bot").json()
     assert agent["description"] == "Greets people"
     assert agent["builtin"] is False
+
+
+def test_edit_and_delete_a_custom_agent(page: Page, dash: Stack) -> None:
+    created = dash.client.post(
+        "/api/agents",
+        json={"name": "editable", "description": "Before", "tools": ["Read"], "prompt": "Hi."},
+    )
+    assert created.status_code == 201, created.text
+    sign_in(page, dash, "/agents/editable")
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Description").fill("After the edit")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".facts")).to_contain_text("After the edit")
+    assert dash.client.get("/api/agents/editable").json()["description"] == "After the edit"
+
+    page.get_by_role("button", name="Delete", exact=True).click()
+    page.get_by_role("button", name="Delete agent").click()
+    expect(page.get_by_role("heading", name="Agents", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="editable")).to_have_count(0)
+    assert dash.client.get("/api/agents/editable").status_code == 404

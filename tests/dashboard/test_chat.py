@@ -62,3 +62,18 @@ def test_rename_and_delete_a_conversation(page: Page, dash: Stack) -> None:
     expect(inbox.get_by_role("link", name="Renamed in the browser")).to_have_count(0)
     expect(page).not_to_have_url(re.compile(conversation_id))
     assert dash.client.get(f"/api/conversations/{conversation_id}").status_code == 404
+
+
+def test_a_tool_call_is_shown_in_one_line_and_expands(page: Page, dash: Stack) -> None:
+    sign_in(page, dash)
+    page.get_by_label("Message").fill("Run something\n@stub bash echo dashboard-tool-output")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator(".message.assistant", has_text="Tool finished")
+    expect(reply).to_be_visible(timeout=60_000)
+
+    reply.get_by_text("Steps").click()
+    tool = reply.locator("details.tool")
+    expect(tool.locator("summary")).to_have_text("Bash echo dashboard-tool-output")
+    expect(tool.locator(".tool-result")).not_to_be_visible()
+    tool.locator("summary").click()
+    expect(tool.locator(".tool-result")).to_contain_text("dashboard-tool-output")

@@ -1,7 +1,7 @@
 // Chat (`/`, `/chat/:id`): the inbox, the messages, the reply streaming in, the composer.
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useMemo, useRef } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { Link, useLocation, useParams } from "wouter";
 import { api } from "../../api/client";
 import type { ChatAccepted, Message, Page } from "../../api/types";
@@ -83,6 +83,7 @@ function MessageList({ messages }: { messages: Message[] }) {
             {message.cost_usd != null && <span>{usd(message.cost_usd)}</span>}
           </div>
           <p className="text">{message.content}</p>
+          {message.role === "assistant" && message.task_id && <Steps taskId={message.task_id} />}
           {message.role === "user" && message.task_id && !answered.has(message.task_id) && (
             <LiveReply taskId={message.task_id} />
           )}
@@ -99,6 +100,23 @@ function TaskLink({ id }: { id: string }) {
       task {shortId(id)}
     </Link>
   );
+}
+
+/** The tool calls behind a reply, read from its task when first opened. */
+function Steps({ taskId }: { taskId: string }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details className="steps" onToggle={(e) => setOpen(e.currentTarget.open)}>
+      <summary>Steps</summary>
+      {open && <StepList taskId={taskId} />}
+    </details>
+  );
+}
+
+function StepList({ taskId }: { taskId: string }) {
+  const transcript = useTranscript(useTaskStream(taskId));
+  const tools = transcript.items.filter((item) => item.kind === "tool");
+  return tools.length ? <TranscriptView items={tools} /> : <p className="hint">No tool was used.</p>;
 }
 
 /** The reply as the CLI writes it, until it lands in the conversation as a message. */
