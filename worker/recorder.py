@@ -1,8 +1,10 @@
 """The line recorder: numbers each line the CLI prints, publishes it at once, and saves it to the
-database in batches.
+database in batches, from a thread of its own.
 
-A database that is locked or away never ends a run: the lines wait in memory, the next save
-tries again, and whatever is still unsaved goes in with the task's end.
+Reading the CLI never waits for the database: a CLI whose output pipe stays full may lose its
+last lines when it exits. A database that is locked or away never ends a run either: the lines
+wait in memory, the next save tries again, and whatever is still unsaved goes in with the
+task's end.
 """
 
 import threading
@@ -29,7 +31,25 @@ class LineRecorder:
         self.last_flush = time.monotonic()
         self.redis_failed = False
         self.database_failed = False
-        self.lock = threading.Lock()  # the watchdog flushes too
+        self.lock = threading.Lock()  # guards `unsaved`; never held while the database works
+        self._one_flush_at_a_time = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._saver = threading.Thread(target=self._save_forever, name=f"save-{task.id}")
+
+    def start(self) -> None:
+        """Save in the background from now on."""
+        self._saver.start()
+
+    def close(self) -> list[tuple[int, str]]:
+        """Stop saving in the background; the lines not saved yet, to go in with the task's end."""
+        self._closed.set()
+        self._wake.set()
+        if self._saver.is_alive():
+            self._saver.join()
+        with self.lock:
+            unsaved, self.unsaved = self.unsaved, []
+            return unsaved
 
     def publish(self, event: str) -> None:
         try:
@@ -44,27 +64,25 @@ class LineRecorder:
         self.seq += 1
         with self.lock:
             self.unsaved.append((self.seq, text))
+            many = len(self.unsaved) >= FLUSH_LINES
         if self.redis_failed:
             # Lines that missed Redis are saved before the next one is announced: a client
             # that sees the gap fills it from the database.
             self.flush(only_if_due=self.database_failed)
         self.publish(events.encode_event(events.TASK_OUTPUT, self.task.id, self.seq, line=text))
-        # While the database fails, saves wait their turn: reading the CLI must go on.
-        many = len(self.unsaved) >= FLUSH_LINES and not self.database_failed
-        self.flush(only_if_due=not many)
+        if many:
+            self._wake.set()
 
     def flush(self, only_if_due: bool = False) -> None:
         """Save the lines not saved yet (`only_if_due`: if the last save is old enough)."""
-        with self.lock:
+        with self._one_flush_at_a_time:
             if only_if_due and time.monotonic() - self.last_flush < FLUSH_SECONDS:
                 return
-            if self.unsaved:
+            with self.lock:
+                batch = list(self.unsaved)
+            if batch:
                 try:
-                    when_locked(FLUSH_RETRY_SECONDS)(self._save, self.unsaved)
-                    self.unsaved = []
-                    if self.database_failed:
-                        logger.info("task {}: output saved again", self.task.id)
-                    self.database_failed = False
+                    when_locked(FLUSH_RETRY_SECONDS)(self._save, batch)
                 except Exception as error:
                     if not self.database_failed:
                         logger.warning(
@@ -73,14 +91,21 @@ class LineRecorder:
                             error,
                         )
                     self.database_failed = True
+                else:
+                    with self.lock:  # only appended to meanwhile
+                        del self.unsaved[: len(batch)]
+                    if self.database_failed:
+                        logger.info("task {}: output saved again", self.task.id)
+                    self.database_failed = False
             self.last_flush = time.monotonic()
+
+    def _save_forever(self) -> None:
+        while not self._closed.is_set():
+            self._wake.wait(FLUSH_SECONDS)
+            self._wake.clear()
+            if not self._closed.is_set():
+                self.flush()
 
     def _save(self, lines: list[tuple[int, str]]) -> None:
         with session_scope() as db:
             service.save_chunks(db, self.task.id, lines)
-
-    def take_unsaved(self) -> list[tuple[int, str]]:
-        """The lines not saved yet, handed over to be saved with the task's end."""
-        with self.lock:
-            unsaved, self.unsaved = self.unsaved, []
-            return unsaved

@@ -62,6 +62,7 @@ def _run_claimed(claimed: service.Claim, worker_id: str, home_slot: str) -> None
     task = claimed.task
     recorder = LineRecorder(task)
     recorder.publish(events.started_event(task.id, worker_id))
+    recorder.start()
     try:
         status, values = _run_cli(task, claimed.max_budget_usd, recorder, worker_home(home_slot))
     except Exception as error:
@@ -69,7 +70,7 @@ def _run_claimed(claimed: service.Claim, worker_id: str, home_slot: str) -> None
         status, values = TaskStatus.FAILED, {"error": f"Internal worker error: {error}"}
     status, values = workspaces.conclude(settings, task, status, values)  # a worktree's end
     seq = events.terminal_seq(recorder.seq)
-    unsaved = recorder.take_unsaved()
+    unsaved = recorder.close()
     when_locked(FINISH_RETRY_SECONDS)(_finish, task, status, seq, unsaved, values)
     logger.info("task {} ended {}", task.id, status.value)
 
@@ -97,7 +98,7 @@ def _run_cli(
     argv = build_argv(settings, task, max_budget_usd)
     with tempfile.TemporaryFile() as stderr:
         proc = process.spawn(argv, setup.cwd, setup.env, stderr, stdin_text=task.prompt)
-        watchdog = Watchdog(task.id, proc, recorder)
+        watchdog = Watchdog(task.id, proc)
         watcher = threading.Thread(target=watchdog.run, name=f"watch-{task.id}", daemon=True)
         watcher.start()
         try:

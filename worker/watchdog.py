@@ -16,7 +16,6 @@ from app.redis_client import sync_redis
 from app.streams import events
 from app.tasks import service
 from worker import process
-from worker.recorder import LineRecorder
 
 TICK_SECONDS = 0.1
 
@@ -37,7 +36,6 @@ ENDED_ELSEWHERE = "ended"
 class Watchdog:
     task_id: str
     proc: Popen[bytes]
-    recorder: LineRecorder
     reason: str | None = None
     done: threading.Event = field(default_factory=threading.Event)
     warned: set[str] = field(default_factory=set)
@@ -66,9 +64,6 @@ class Watchdog:
             self._end_what_holds_the_output()
 
     def _beat(self) -> None:
-        # Lines wait for the next one to be saved in a batch; a CLI silent for long (a long
-        # tool) must not keep its last lines out of the database.
-        self.recorder.flush(only_if_due=True)
         try:
             with session_scope() as db:
                 state = service.beat(db, self.task_id)

@@ -33,7 +33,7 @@ def test_a_locked_database_keeps_the_lines_for_later(app_on_unit_db: Engine) -> 
     recorder.line("second")
     recorder.flush()
     assert _saved(app_on_unit_db, task.id) == [(2, "first"), (3, "second")]
-    assert not recorder.database_failed and recorder.take_unsaved() == []
+    assert not recorder.database_failed and recorder.close() == []
 
 
 def test_saving_lines_again_is_harmless(unit_db: Engine) -> None:
