@@ -19,7 +19,7 @@ from types import FrameType
 # The app's settings are read at import; this process only needs them to be valid.
 os.environ.setdefault("API_TOKEN", "bench-token")
 
-from bench import dispatch, memory, realcli, report, stream, throughput
+from bench import dispatch, memory, realcli, report, stream, throughput, webhooks
 from bench.bare import use_redis
 from bench.systems import BARE_DB, Context, redis_base
 
@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[Context], report.BenchResult]] = {
     "stream": stream.run,
     "realcli": realcli.run,
     "memory": memory.run,
+    "webhooks": webhooks.run,
 }
 
 

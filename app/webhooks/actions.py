@@ -184,6 +184,7 @@ def start(
     task_id = new_id()
     with session_scope() as db:
         conversation_id = thread.conversation_id if thread else None
+        full_prompt = threads.with_history(db, conversation_id, prompt)  # before this message
         if conversation_id:
             said = run.event.text or run.event.title or run.event.name
             db.add(
@@ -206,7 +207,7 @@ def start(
         tasks.enqueue(
             db,
             task_id=task_id,
-            prompt=threads.with_history(db, conversation_id, prompt),
+            prompt=full_prompt,
             agent=agent,
             source=f"webhook:{provider.NAME}",
             conversation_id=conversation_id,
