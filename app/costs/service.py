@@ -51,7 +51,8 @@ def budget_spent(db: Session, now: datetime) -> str | None:
 
 
 def check_budget(db: Session, now: datetime) -> None:
-    """Refuse new work once today's (UTC) spend reaches DAILY_BUDGET_USD; running tasks finish."""
+    """Refuse new work once today's (UTC) spend reaches DAILY_BUDGET_USD. (A worker checks again
+    when it claims a task, and caps each run at what is left.)"""
     if message := budget_spent(db, now):
         raise BudgetExceeded(message)
 

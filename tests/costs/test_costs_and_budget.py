@@ -16,7 +16,7 @@ from tests.support.processes import ROOT
 from tests.support.stack import Stack
 
 
-def test_a_spent_budget_refuses_new_tasks_and_lets_running_ones_finish(make_stack) -> None:  # type: ignore[no-untyped-def]
+def test_a_spent_budget_refuses_new_tasks_and_caps_running_ones(make_stack) -> None:  # type: ignore[no-untyped-def]
     stack: Stack = make_stack(DAILY_BUDGET_USD="0.0001")
     stack.start_api()
     stack.start_worker()
@@ -32,7 +32,9 @@ def test_a_spent_budget_refuses_new_tasks_and_lets_running_ones_finish(make_stac
     chat = stack.client.post("/api/chat", json={"message": "and chat?"})
     assert chat.status_code == 429
 
-    assert stack.wait_done(running["id"])["status"] == "completed"
+    # It started with $0.0001 left, its cap: the CLI ended it after the reply that passed it.
+    ended = stack.wait_done(running["id"])
+    assert ended["status"] == "failed" and "spending cap of $0.0001" in ended["error"], ended
     costs = stack.client.get("/api/costs").json()
     assert costs["daily_budget_usd"] == 0.0001
     assert costs["spent_today_usd"] == pytest.approx(costs["total_cost_usd"])
