@@ -43,6 +43,10 @@ def conclude(
     return status, values
 
 
+class NotPublished(Exception):
+    """A `fix` whose changes this system does not push yet (on a pull request's thread)."""
+
+
 def _target(settings: Settings, task: Task, cache: Any) -> publish.Target | None:
     """The issue a `fix` or `approve` answers, for a task started on a GitHub issue."""
     with read_scope() as db:
@@ -52,10 +56,12 @@ def _target(settings: Settings, task: Task, cache: Any) -> publish.Target | None
         return None
     context = thread.context or {}
     number = context.get("number")
-    if thread.provider != "github" or context.get("is_pr") or not isinstance(number, int):
+    if thread.provider != "github" or not isinstance(number, int):
         return None
     if context.get("repo") != task.repository:
         return None
+    if context.get("is_pr"):
+        raise NotPublished
     base = repos.base_branch(settings, cache, task.ref)
     if base is None:
         raise WorkspaceError(f"{task.repository} has no branch to open a pull request against")
@@ -65,14 +71,22 @@ def _target(settings: Settings, task: Task, cache: Any) -> publish.Target | None
 def _publish(
     settings: Settings, task: Task, cache: Any, values: dict[str, Any]
 ) -> tuple[TaskStatus, dict[str, Any]]:
-    target = _target(settings, task, cache)
+    try:
+        target = _target(settings, task, cache)
+    except NotPublished:
+        note = "Changes made on a pull request's thread are not pushed yet; nothing was pushed."
+        return TaskStatus.COMPLETED, _noted(values, note)
     if target is None:
         return TaskStatus.COMPLETED, values
     path = worktrees.workspace(settings, task.id)
     url = publish.publish(settings, task, path, target)
-    said = values.get("result") or ""
     if url is None:
         note = "The run changed no files, so no pull request was opened."
     else:
         note = f"Opened a pull request with these changes: {url}"
-    return TaskStatus.COMPLETED, {**values, "result": f"{said}\n\n{note}".strip()}
+    return TaskStatus.COMPLETED, _noted(values, note)
+
+
+def _noted(values: dict[str, Any], note: str) -> dict[str, Any]:
+    said = values.get("result") or ""
+    return {**values, "result": f"{said}\n\n{note}".strip()}

@@ -108,7 +108,7 @@ def workspace_of(stack: Stack, task_id: str) -> Path:
     return data_dir(stack) / "workspaces" / task_id
 
 
-def issue_comment(text: str, number: int, comment_id: int) -> bytes:
+def issue_comment(text: str, number: int, comment_id: int, on_pull: bool = False) -> bytes:
     samples = json.loads((PAYLOADS / "github-examples.json").read_text())
     sample = next(s for s in samples if s["event"] == "issue_comment")["payload"]
     body: dict[str, Any] = json.loads(json.dumps(sample))
@@ -116,12 +116,14 @@ def issue_comment(text: str, number: int, comment_id: int) -> bytes:
     body["issue"]["number"] = number
     body["comment"].update(id=comment_id, body=text, author_association="MEMBER")
     body["sender"]["type"] = "User"
+    if on_pull:  # GitHub sends a pull request's comments as issue comments, marked so
+        body["issue"]["pull_request"] = {"url": f"https://api.github.com/pulls/{number}"}
     return json.dumps(body).encode()
 
 
-def send_comment(stack: Stack, text: str, number: int) -> dict[str, Any]:
+def send_comment(stack: Stack, text: str, number: int, on_pull: bool = False) -> dict[str, Any]:
     """Deliver a signed `issue_comment` and return the delivery once it is processed."""
-    body = issue_comment(text, number, uuid.uuid4().int % 10**9)
+    body = issue_comment(text, number, uuid.uuid4().int % 10**9, on_pull)
     response = httpx.post(
         f"http://127.0.0.1:{stack.port}/webhooks/github",
         content=body,

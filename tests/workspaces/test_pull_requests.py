@@ -105,6 +105,26 @@ def test_a_fix_that_changed_nothing_says_so_and_opens_nothing(
     assert not workspace_of(ws_stack, task["id"]).exists()
 
 
+def test_a_fix_on_a_pull_requests_thread_runs_at_its_head_and_pushes_nothing(
+    ws_stack: Stack, git_server: GitServer, apis: ProviderAPIs
+) -> None:
+    bare = git_server.root / f"{REPOSITORY}.git"
+    work = git_server.root / "_work" / REPOSITORY
+    git("checkout", "-q", "-B", "contributor", cwd=work)
+    (work / "CONTRIBUTED.md").write_text("from a pull request\n")
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "contribution", cwd=work)
+    git("push", "-q", str(bare), "HEAD:refs/pull/9/head", cwd=work)
+    delivered = send_comment(ws_stack, "@agent fix\n@stub bash cat CONTRIBUTED.md", 9, on_pull=True)
+    task = ws_stack.wait_done(delivered["task_ids"][0], timeout=120)
+    assert task["status"] == "completed", task["error"]
+    assert task["ref"] == "refs/pull/9/head"
+    assert "from a pull request" in tool_results(ws_stack, task["id"])
+    assert "not pushed yet" in task["result"]
+    assert not [b for b in git_server.branches(REPOSITORY) if b.startswith("agent/9-")]
+    assert pulls_from(apis, "agent/9-") == []
+
+
 def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
     ws_stack: Stack, git_server: GitServer, tmp_path: Path
 ) -> None:
