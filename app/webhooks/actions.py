@@ -72,6 +72,11 @@ def ask(run: Run, question: str) -> None:
     if run.thread is None:
         return
     with session_scope() as db:
+        conversation_id = run.thread.conversation_id
+        if conversation_id:  # the answer's task sees what was asked, and why
+            said = run.event.text or run.event.title or run.event.name
+            db.add(Message(conversation_id=conversation_id, role=Role.USER, content=said))
+            db.add(Message(conversation_id=conversation_id, role=Role.ASSISTANT, content=question))
         db.execute(
             update(Thread)
             .where(col(Thread.id) == run.thread.id)

@@ -197,3 +197,50 @@ def test_slack_jira_and_sentry_allow_lists_and_their_own_accounts(webhook_stack:
     )
     found = delivery(webhook_stack, response.json()["delivery_id"])
     assert found["outcome"] == "ignored" and "installation" in found["reason"]
+
+
+def test_ask_posts_a_question_and_the_next_message_on_the_thread_answers_it(
+    webhook_stack: Stack, apis: ProviderAPIs
+) -> None:
+    hook = webhook(
+        webhook_stack, "slack", [{"type": "ask", "text": "Which environment, {{ actor }}?"}]
+    )
+    event = payload("slack-app-mention.json")
+    event["event_id"] = "EvASK00001"
+    event["event"].update(ts="1700001000.000100", text="<@U0LAN0Z89> deploy please")
+    body = json.dumps(event).encode()
+    asked = delivery(
+        webhook_stack,
+        post(webhook_stack, f"/webhooks/slack/{hook}", body, slack_headers(body)).json()[
+            "delivery_id"
+        ],
+    )
+    assert asked["outcome"] == "processed" and asked["task_ids"] == []
+    question = apis.wait_for("POST", "/chat.postMessage", lambda r: "Which environment" in r.text())
+    assert question.body["thread_ts"] == "1700001000.000100"
+
+    reply = payload("slack-app-mention.json")
+    reply["event_id"] = "EvASK00002"
+    reply["event"] = {
+        "type": "message",
+        "channel": "C0LAN2Q65",
+        "user": "W021FGA1Z",
+        "text": "staging\n@stub text deploying to staging",
+        "ts": "1700001001.000200",
+        "thread_ts": "1700001000.000100",
+    }
+    body = json.dumps(reply).encode()
+    answered = delivery(
+        webhook_stack,
+        post(webhook_stack, f"/webhooks/slack/{hook}", body, slack_headers(body)).json()[
+            "delivery_id"
+        ],
+    )
+    assert answered["commands"] == ["answer"] and len(answered["task_ids"]) == 1
+    task = webhook_stack.wait_done(answered["task_ids"][0])
+    assert task["conversation_id"] and "deploy please" in task["prompt"]  # the same conversation
+    apis.wait_for(
+        "POST",
+        "/chat.postMessage",
+        lambda r: "deploying to staging" in r.text() and r.body["thread_ts"] == "1700001000.000100",
+    )
