@@ -37,10 +37,21 @@ def test_malformed_json_is_422(stack: Stack) -> None:
         {"prompt": "x", "session_id": "a/b"},
     ],
 )
-def test_invalid_task_bodies_are_422(stack: Stack, body: dict) -> None:  # type: ignore[type-arg]
+def test_invalid_task_bodies_are_422(stack: Stack, body: dict[str, object]) -> None:
     response = stack.client.post("/api/tasks", json=body)
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["msg"]
+
+
+def test_an_unknown_agent_is_refused_at_submit(stack: Stack) -> None:
+    """Before, it was accepted (202) and failed later, in the CLI."""
+    for path, body in (("/api/tasks", {"prompt": "x"}), ("/api/chat", {"message": "x"})):
+        response = stack.client.post(path, json={**body, "agent": "no-such-agent"})
+        assert response.status_code == 422, response.text
+        problem = response.json()["detail"][0]
+        assert problem["loc"][-1] == "agent" and "no agent named 'no-such-agent'" in problem["msg"]
+    known = stack.client.post("/api/tasks", json={"prompt": "@stub text hi", "agent": "planning"})
+    assert known.status_code == 202, known.text
 
 
 def test_oversized_body_is_413(stack: Stack) -> None:
@@ -51,7 +62,7 @@ def test_oversized_body_is_413(stack: Stack) -> None:
 @pytest.mark.parametrize(
     "headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic x"}]
 )
-def test_missing_or_wrong_token_is_401(stack: Stack, headers: dict) -> None:  # type: ignore[type-arg]
+def test_missing_or_wrong_token_is_401(stack: Stack, headers: dict[str, str]) -> None:
     with httpx.Client(base_url=str(stack.client.base_url), headers=headers) as anonymous:
         for method, path in (("GET", "/api/tasks"), ("POST", "/api/tasks"), ("GET", "/api/status")):
             response = anonymous.request(method, path, json={"prompt": "x"})

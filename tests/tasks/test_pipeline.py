@@ -9,7 +9,7 @@ from tests.support.stack import Stack, read_events
 
 def test_prompt_completes_with_the_cli_cost_and_every_line_streamed(stack: Stack) -> None:
     session = f"s-{uuid.uuid4().hex[:8]}"
-    with stack.ws(session) as ws:
+    with (ws := stack.ws(session)):
         task = stack.submit("What is two plus two?", session_id=session)
         events = read_events(ws, until_task_ends=task["id"])
 

@@ -17,7 +17,7 @@ def test_a_client_joining_mid_run_gets_every_chunk_exactly_once(stack: Stack) ->
     task = stack.submit("@stub slow 4", session_id=session)
     wait_until(lambda: len(stack.output_lines(task["id"])) >= 5, 60, what="some output first")
 
-    with stack.ws(session) as joined_by_session, stack.ws("elsewhere") as watcher:
+    with (joined_by_session := stack.ws(session)), (watcher := stack.ws("elsewhere")):
         watcher.send(json.dumps({"action": "watch", "task_id": task["id"]}))
         late_session = read_events(joined_by_session, until_task_ends=task["id"])
         late_watch = read_events(watcher, until_task_ends=task["id"])
@@ -33,7 +33,7 @@ def test_a_client_joining_mid_run_gets_every_chunk_exactly_once(stack: Stack) ->
 def test_watching_a_finished_task_replays_it(stack: Stack) -> None:
     task = stack.submit("@stub text replay me")
     stack.wait_done(task["id"])
-    with stack.ws("viewer") as ws:
+    with (ws := stack.ws("viewer")):
         ws.send(json.dumps({"action": "watch", "task_id": task["id"]}))
         events = read_events(ws, until_task_ends=task["id"], timeout=10)
     assert events[-1]["type"] == "task.completed" and events[-1]["result"] == "replay me"
@@ -41,6 +41,6 @@ def test_watching_a_finished_task_replays_it(stack: Stack) -> None:
 
 
 def test_a_bad_client_message_gets_an_error_event(stack: Stack) -> None:
-    with stack.ws("viewer") as ws:
+    with (ws := stack.ws("viewer")):
         ws.send("not json")
         assert json.loads(ws.recv(timeout=5))["type"] == "error"
