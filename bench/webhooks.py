@@ -214,17 +214,20 @@ def run(ctx: Any) -> Any:
         redis.Redis.from_url(stack.env["REDIS_URL"]).delete(stack.env["CELERY_QUEUE"])
         stack.start_worker("sys")
 
+        # One event at a time: each waits for the previous one's CLI to have started.
         sent_at: dict[str, float] = {}
+        starts: dict[str, float] = {}
         for index in range(sequential):
             body, headers = delivery(20_000_000 + index)
-            sent_at[f"bench {20_000_000 + index}"] = time.time()
+            prompt = f"bench {20_000_000 + index}"
+            sent_at[prompt] = time.time()
             stack.client.post("/webhooks/github", content=body, headers=headers).raise_for_status()
-            time.sleep(0.3)
-        starts = wait_until(
-            lambda: (s := read_starts(systems.start_log)) and all(p in s for p in sent_at) and s,
-            120,
-            what="every CLI start",
-        )
+            starts = wait_until(
+                lambda p=prompt: (s := read_starts(systems.start_log)).get(p) and s,
+                60,
+                interval=0.01,
+                what=f"the CLI of {prompt}",
+            )
     to_start = summary_ms([starts[p] - t for p, t in sent_at.items()])
     rates = {kind: len(r["latencies"]) / r["elapsed"] for kind, r in runs.items()}
     answer = {kind: summary_ms(r["latencies"]) for kind, r in runs.items()}
