@@ -44,6 +44,7 @@ def run(
     remote: bool = False,
     env: dict[str, str] | None = None,
     check: bool = True,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`git ARGS` in `cwd`. `remote`: it talks to the server, so it gets the credentials."""
     extra = dict(env or {})
@@ -59,7 +60,7 @@ def run(
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
-            stdin=subprocess.DEVNULL,
+            **({"input": stdin} if stdin is not None else {"stdin": subprocess.DEVNULL}),
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise WorkspaceError(f"git {args[0]} failed: {error}") from None

@@ -72,17 +72,25 @@ def placeholders(worktree: Path, untracked: list[str]) -> list[str]:
 
 
 def _untracked(settings: Settings, worktree: Path) -> list[str]:
+    """Files the run added, less what the repository's .gitignore files ignore. Not less what
+    the cache's shared `info/exclude` says: every run of the repository could write that."""
     listing = git.run(
-        settings, "status", "--porcelain=v1", "-z", "--untracked-files=all", cwd=worktree
+        settings, "ls-files", "-z", "--others", "--exclude-per-directory=.gitignore", cwd=worktree
     ).stdout
-    return [entry[3:] for entry in listing.split("\0") if entry.startswith("?? ")]
+    return [path for path in listing.split("\0") if path]
 
 
 def commit(settings: Settings, worktree: Path, message: str) -> bool:
     """Commit every change of the run; False when it changed nothing."""
-    skipped = placeholders(worktree, _untracked(settings, worktree))
-    excludes = [f":(top,literal,exclude){path}" for path in skipped]
-    git.run(settings, "add", "--all", "--", ":/", *excludes, cwd=worktree)
+    untracked = _untracked(settings, worktree)
+    skipped = set(placeholders(worktree, untracked))
+    added = [path for path in untracked if path not in skipped]
+    git.run(settings, "add", "--update", "--", ":/", cwd=worktree)
+    if added:
+        git.run(
+            settings, "add", "--force", "--pathspec-from-file=-", "--pathspec-file-nul",
+            cwd=worktree, stdin="\0".join(added), env={"GIT_LITERAL_PATHSPECS": "1"},
+        )  # fmt: skip
     staged = git.run(settings, "diff", "--cached", "--quiet", cwd=worktree, check=False)
     if staged.returncode == 0:
         return False

@@ -153,6 +153,27 @@ def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
     assert (tmp_path / "11").exists() and (tmp_path / "12").exists()  # they ran at once
 
 
+def test_what_a_run_writes_into_the_caches_shared_exclude_file_hides_nothing_it_changed(
+    ws_stack: Stack, git_server: GitServer
+) -> None:
+    """The cache's `info/exclude` applies to every worktree of the repository, and a run's
+    tools can write it; the commit reads the repository's .gitignore files only."""
+    exclude = data_dir(ws_stack) / "caches" / f"{REPOSITORY}.git" / "info" / "exclude"
+    before = exclude.read_text() if exclude.exists() else ""  # the task's fetch may make it
+    script = (
+        f"open({str(exclude)!r}, 'a').write('*.txt' + chr(10));"
+        " open('hidden.txt', 'w').write('seen')"
+    )
+    try:
+        task = fix(ws_stack, 13, f'@stub bash python3 -c "{script}"')
+        assert task["status"] == "completed", task["error"]
+        assert "*.txt" in exclude.read_text()  # the run did write it
+        files = git_server.branch_files(REPOSITORY, f"agent/13-{task['id'][:8]}")
+        assert files.get("hidden.txt") == "seen"
+    finally:
+        exclude.write_text(before)
+
+
 def test_the_token_is_in_no_file_under_data_dir_no_argv_and_no_log(
     ws_stack: Stack, git_server: GitServer, argv_log: Path
 ) -> None:
