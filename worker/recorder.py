@@ -15,7 +15,7 @@ from loguru import logger
 from app.db import session_scope, when_locked
 from app.redis_client import sync_redis
 from app.streams import events
-from app.tasks import service
+from app.tasks import output
 from app.tasks.models import Task
 
 FLUSH_SECONDS = 0.5
@@ -108,4 +108,4 @@ class LineRecorder:
 
     def _save(self, lines: list[tuple[int, str]]) -> None:
         with session_scope() as db:
-            service.save_chunks(db, self.task.id, lines)
+            output.save_chunks(db, self.task.id, lines)

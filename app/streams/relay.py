@@ -25,7 +25,7 @@ from app.config import settings
 from app.db import read_scope
 from app.streams import events
 from app.streams.hub import RECONNECTED, StreamHub
-from app.tasks import service
+from app.tasks import output
 from app.tasks.models import Task
 
 Send = Callable[[str], Awaitable[None]]
@@ -163,7 +163,7 @@ def _events_from_database(task_id: str, after_seq: int, up_to: int | None) -> li
             return []
         found = _own_events(task, after_seq)
         room = REPLAY_PAGE - len(found)
-        lines = service.read_chunks(db, task_id, after_seq, room)
+        lines = output.read_chunks(db, task_id, after_seq, room)
         found += [
             (c.seq, events.encode_event(events.TASK_OUTPUT, task_id, c.seq, line=c.line))
             for c in lines
@@ -186,7 +186,7 @@ def _own_events(task: Task, after_seq: int) -> list[tuple[int, str]]:
 
 def _terminal_seq(db: Session, task: Task) -> int:
     started = events.SEQ_STARTED if task.started_at else None
-    return events.terminal_seq(started, service.last_chunk_seq(db, task.id))
+    return events.terminal_seq(started, output.last_chunk_seq(db, task.id))
 
 
 def parse_client_message(text: str) -> tuple[str, str] | None:

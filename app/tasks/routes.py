@@ -8,7 +8,7 @@ from app.auth import CurrentPrincipal, allow_tasks, require_own_task
 from app.deps import SessionDep
 from app.errors import error_responses, redis_unavailable
 from app.redis_client import sync_redis
-from app.tasks import service
+from app.tasks import output, service
 from app.tasks.models import TaskStatus
 from app.tasks.schemas import OutputChunk, StopResult, TaskCreate, TaskList, TaskOutput, TaskPublic
 
@@ -76,7 +76,7 @@ def get_output(
     after the task ends."""
     require_own_task(principal, task_id)
     task = service.get_task(db, task_id)
-    page = service.read_chunks(db, task_id, after_seq=after_seq, limit=limit + 1)
+    page = output.read_chunks(db, task_id, after_seq=after_seq, limit=limit + 1)
     chunks = [OutputChunk(seq=c.seq, line=c.line) for c in page[:limit]]
     more = len(page) > limit
     return TaskOutput(

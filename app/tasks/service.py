@@ -6,9 +6,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from loguru import logger
-from sqlalchemy import func, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.config import settings
@@ -19,8 +17,8 @@ from app.errors import Conflict, NotFound
 from app.redis_client import sync_redis
 from app.sessions import service as sessions
 from app.streams import events
-from app.tasks import dispatch
-from app.tasks.models import Task, TaskChunk, TaskStatus, new_id, sources_for, utcnow
+from app.tasks import dispatch, output
+from app.tasks.models import Task, TaskStatus, new_id, sources_for, utcnow
 from app.webhooks.outbox import mark_due as mark_thread_reply_due
 
 DEFAULT_SESSION_ID = "default"
@@ -193,37 +191,6 @@ def silent_tasks(db: Session) -> Sequence[Task]:
     ).all()
 
 
-def save_chunks(db: Session, task_id: str, chunks: Sequence[tuple[int, str]]) -> None:
-    """Save output lines and commit. A line already saved is left as it is, so a save that is
-    tried again (the database was locked) never fails on the lines that did get in."""
-    _insert_chunks(db, task_id, chunks)
-    db.commit()
-
-
-def _insert_chunks(db: Session, task_id: str, chunks: Sequence[tuple[int, str]]) -> None:
-    if chunks:
-        insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else pg_insert
-        rows = [{"task_id": task_id, "seq": seq, "line": line} for seq, line in chunks]
-        db.execute(insert(TaskChunk).values(rows).on_conflict_do_nothing())
-
-
-def read_chunks(
-    db: Session, task_id: str, after_seq: int = -1, limit: int | None = None
-) -> Sequence[TaskChunk]:
-    """The task's saved lines after `after_seq`, in order, at most `limit` of them."""
-    query = (
-        select(TaskChunk)
-        .where(TaskChunk.task_id == task_id, col(TaskChunk.seq) > after_seq)
-        .order_by(col(TaskChunk.seq))
-        .limit(limit)
-    )
-    return db.exec(query).all()
-
-
-def last_chunk_seq(db: Session, task_id: str) -> int | None:
-    return db.exec(select(func.max(TaskChunk.seq)).where(TaskChunk.task_id == task_id)).one()
-
-
 def finish(
     db: Session,
     task: Task,
@@ -242,9 +209,9 @@ def finish(
     if not transition(db, task.id, status, expected=expected, **values):
         db.rollback()
         # Ended elsewhere (say, the sweeper); the output is kept all the same.
-        save_chunks(db, task.id, chunks)
+        output.save_chunks(db, task.id, chunks)
         return None
-    _insert_chunks(db, task.id, chunks)
+    output.insert_chunks(db, task.id, chunks)
     sessions.add_spend(
         db,
         task.session_id,
@@ -286,7 +253,7 @@ def next_seq_after_crash(db: Session, task: Task) -> int:
         buffered = events.last_buffered_seq(sync_redis(), task.id)
     except Exception as error:
         logger.debug("buffer of task {} unreadable: {}", task.id, error)
-    return events.terminal_seq(events.SEQ_STARTED, last_chunk_seq(db, task.id), buffered)
+    return events.terminal_seq(events.SEQ_STARTED, output.last_chunk_seq(db, task.id), buffered)
 
 
 def request_stop(db: Session, task_id: str) -> Task:

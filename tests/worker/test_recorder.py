@@ -6,7 +6,7 @@ import sqlite3
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.tasks import service
+from app.tasks import output
 from app.tasks.models import TaskStatus
 from tests.tasks.database import add_task, database_file
 from worker.recorder import LineRecorder
@@ -14,7 +14,7 @@ from worker.recorder import LineRecorder
 
 def _saved(engine: Engine, task_id: str) -> list[tuple[int, str]]:
     with Session(engine) as db:
-        return [(chunk.seq, chunk.line) for chunk in service.read_chunks(db, task_id)]
+        return [(chunk.seq, chunk.line) for chunk in output.read_chunks(db, task_id)]
 
 
 def test_a_locked_database_keeps_the_lines_for_later(app_on_unit_db: Engine) -> None:
@@ -40,5 +40,5 @@ def test_saving_lines_again_is_harmless(unit_db: Engine) -> None:
     task = add_task(unit_db, TaskStatus.RUNNING)
     for _ in range(2):  # a save tried again after its commit got through
         with Session(unit_db) as db:
-            service.save_chunks(db, task.id, [(2, "a"), (3, "b")])
+            output.save_chunks(db, task.id, [(2, "a"), (3, "b")])
     assert _saved(unit_db, task.id) == [(2, "a"), (3, "b")]
