@@ -22,7 +22,7 @@ from app.errors import error_responses
 
 DIST = Path(__file__).resolve().parents[1] / "frontend" / "dist"
 # The API's own paths. `/webhooks` alone is the dashboard's page: the ingress is below it.
-RESERVED = ("/api", "/ws", "/docs", "/redoc", "/openapi.json", "/assets")
+RESERVED = ("/api", "/ws", "/docs", "/docs-assets", "/redoc", "/openapi.json", "/assets")
 
 NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Dashboard not built</title></head>
@@ -50,7 +50,7 @@ class SignInAnswer(BaseModel):
     valid: bool
 
 
-@router.post("/sign-in", response_model=SignInAnswer, responses=error_responses(413))
+@router.post("/sign-in", response_model=SignInAnswer, responses=error_responses(400, 413))
 @public
 def check_sign_in(body: SignIn) -> SignInAnswer:
     """Whether the API needs a token, and whether this one is it, answered 200 either way: the
