@@ -22,9 +22,16 @@ def ensure_custom_dir(settings: Settings) -> None:
     (Path(settings.AGENTS_DIR) / ".claude").mkdir(parents=True, exist_ok=True)
 
 
+# A checked-out repository's own `.claude/settings.json` hooks run at session start outside
+# the tools' sandbox, and its `.mcp.json` servers start unasked (measured on 2.1.332); settings
+# given on the command line win over the repository's, and only our MCP config is used.
+NO_REPOSITORY_CODE = ["--settings", '{"disableAllHooks": true}', "--strict-mcp-config"]
+
+
 def cli_args(settings: Settings) -> list[str]:
-    """Arguments that give the CLI the brain's CLAUDE.md, agents and skills."""
+    """Arguments that give the CLI the brain's CLAUDE.md, agents and skills, and keep a
+    repository's own hooks and MCP servers from running."""
     args: list[str] = []
     for directory in brain_dirs(settings):
         args += ["--add-dir", directory]
-    return args
+    return args + NO_REPOSITORY_CODE
