@@ -2,6 +2,7 @@
 link; rename and delete the conversation."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -9,7 +10,9 @@ from tests.dashboard.conftest import sign_in
 from tests.support.stack import Stack
 
 
-def test_send_a_message_and_watch_the_reply_stream_in(page: Page, dash: Stack) -> None:
+def test_send_a_message_and_watch_the_reply_stream_in(
+    page: Page, dash: Stack, tmp_path: Path
+) -> None:
     sign_in(page, dash)
     page.get_by_role("button", name="New conversation").click()
     expect(page).to_have_url(re.compile(r"/chat/[0-9a-f]{32}$"))
@@ -25,6 +28,7 @@ def test_send_a_message_and_watch_the_reply_stream_in(page: Page, dash: Stack) -
     live = page.get_by_label("Reply in progress")
     expect(live).to_contain_text("tick 3", timeout=30_000)  # part of the reply, while it runs
     expect(live.get_by_text("slow reply done")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "streaming.png"))
     reply = page.locator(".message.assistant", has_text="slow reply done")
     expect(reply).to_be_visible(timeout=30_000)
     expect(live).to_have_count(0)
