@@ -1,7 +1,9 @@
-"""Stop and timeout end the run and every process it started, tools included."""
+"""Stop and timeout end the run and every process it started, tools included; so does the end
+of its task elsewhere (the sweeper took it for lost): the run stops at its next beat."""
 
 import os
 import signal
+import sqlite3
 import uuid
 
 import pytest
@@ -43,6 +45,26 @@ def test_stop_during_a_long_tool_ends_the_tool_too(stack: Stack) -> None:
 
     wait_until(gone, 5, what="the CLI and its tool to be gone")
     assert stack.wait_done(task["id"], timeout=10)["status"] == "cancelled"
+
+
+def test_a_run_whose_task_ended_elsewhere_stops_at_its_next_beat(stack: Stack) -> None:
+    task = stack.submit("@stub slow 60")
+    wait_until(lambda: len(stack.output_lines(task["id"])) >= 3, 60, what="output to flow")
+    assert processes_with(task["id"]), "the CLI should be running"
+
+    database = sqlite3.connect(stack.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    with database:  # what the sweeper does to a task it takes for lost
+        database.execute(
+            "UPDATE tasks SET status = 'FAILED', error = 'ended elsewhere' WHERE id = ?",
+            (task["id"],),
+        )
+    database.close()
+
+    # Beats come every 0.5 s here; before, the run went on for its whole minute.
+    wait_until(lambda: not processes_with(task["id"]), 10, what="the run to stop")
+    done = stack.task(task["id"])
+    assert (done["status"], done["error"]) == ("failed", "ended elsewhere")
+    assert stack.output_lines(task["id"]), "what it printed is kept"
 
 
 def test_stopping_a_queued_task_cancels_it_before_it_runs(make_stack) -> None:  # type: ignore[no-untyped-def]
