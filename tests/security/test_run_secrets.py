@@ -41,6 +41,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str) -> Any:
         yield system
 
 
+def _strings(value: Any) -> list[str]:
+    """Every string inside a parsed stream-json line (a tool's output sits deep in it)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
 def _all_output(stack: Stack, task_id: str) -> str:
     return "\n".join(chunk["line"] for chunk in stack.output_lines(task_id))
 
@@ -62,8 +73,13 @@ def test_the_task_token_reaches_its_own_task_only_and_ends_with_it(
     probe.write_text(PROBE)
     task = stack.submit(f"@stub bash {sys.executable} {probe}")
     assert stack.wait_done(task["id"])["status"] == "completed"
-    line = next(line for line in _all_output(stack, task["id"]).splitlines() if "PROBE {" in line)
-    found = json.loads(line[line.index("PROBE {") + 6 :].split("\\n")[0].replace('\\"', '"'))
+    printed = next(
+        text
+        for chunk in stack.output_lines(task["id"])
+        for text in _strings(json.loads(chunk["line"]))
+        if text.startswith("PROBE {")
+    )
+    found = json.loads(printed.splitlines()[0].removeprefix("PROBE "))
     assert found == {"own": 200, "list": 403, "status": 403, "token_file_mode": "0o600"}
     # The run's private directory, and with it the token, is gone once the task ended.
     assert not (Path(stack.env["DATA_DIR"]) / "runs" / task["id"]).exists()
