@@ -45,7 +45,7 @@ def test_a_client_that_never_reads_is_dropped_with_a_reason(bounded: Stack) -> N
         bounded.submit("@stub lines 20000", session_id=session)
         api = bounded.api
         assert api is not None
-        wait_until(lambda: "dropping it" in api.log(), 120, what="the client to be dropped")
+        wait_until(lambda: "dropping it" in api.log(), 300, what="the client to be dropped")
         received = 0
         with pytest.raises(ConnectionClosed) as closed:
             while True:
@@ -65,13 +65,13 @@ def test_the_buffer_is_capped_and_expires_from_its_first_event(bounded: Stack) -
     key = f"ccagent:task:{running['id']}:events"
     wait_until(lambda: broker.exists(key), 30, what="the first event")
     assert int(broker.ttl(key)) > 0, "a buffer expires even if its task never ends"  # type: ignore[arg-type]
-    long = bounded.wait_done(bounded.submit("@stub lines 300")["id"])
+    long = bounded.wait_done(bounded.submit("@stub lines 300")["id"], timeout=240)
     assert broker.llen(f"ccagent:task:{long['id']}:events") == CAP
-    bounded.wait_done(running["id"])
+    bounded.wait_done(running["id"], timeout=240)
 
 
 def test_a_late_joiner_gets_what_the_buffer_dropped_from_the_database(bounded: Stack) -> None:
-    task = bounded.wait_done(bounded.submit("@stub lines 300")["id"])
+    task = bounded.wait_done(bounded.submit("@stub lines 300")["id"], timeout=240)
     with (ws := bounded.ws("viewer")):
         ws.send(json.dumps({"action": "watch", "task_id": task["id"]}))
         events = read_events(ws, until_task_ends=task["id"], timeout=30)
