@@ -12,8 +12,9 @@ The prompt
 
 The directive
     The last line of the prompt matching ``^@stub (\\w+) ?(.*)$``: ``text WORDS``,
-    ``slow SECONDS``, ``lines N``, ``bash COMMAND``, ``write ABSPATH CONTENT``,
-    ``error STATUS [noretry]``, ``malformed``; none: ``[offline demo model] Echo: <prompt>``.
+    ``slow SECONDS``, ``lines N [WIDTH]`` (each line padded to WIDTH characters),
+    ``bash COMMAND``, ``write ABSPATH CONTENT``, ``error STATUS [noretry]``, ``malformed``;
+    none: ``[offline demo model] Echo: <prompt>``.
     ``noretry`` adds ``x-should-retry: false`` to the error, which the CLI obeys (no retry, no
     backoff); without it the CLI retries every status (even 401) 10 times, ~3 minutes, unless
     ``CLAUDE_CODE_MAX_RETRIES=0`` is set. ``malformed`` breaks the stream after
@@ -54,6 +55,7 @@ SIDE_REPLY = "[offline demo model] Offline demo session"
 SLOW_DONE = "slow reply done"
 SLOW_INTERVAL = 0.1
 MAX_LINES = 100_000
+MAX_LINE_WIDTH = 100_000
 MAX_SLOW_SECONDS = 3600.0
 
 _REMINDER = re.compile(r"<system-reminder>.*?</system-reminder>", re.DOTALL)
@@ -252,7 +254,9 @@ def plan_reply(body: dict[str, Any], beta: str = "") -> Plan:
         return Plan("text", prompt, chunks=chunks, delay=seconds / count)
     if name == "lines":
         count = int(min(max(_number(arg, 10), 1), MAX_LINES))
-        return Plan("text", prompt, chunks=[f"line {i}\n" for i in range(1, count + 1)])
+        width = int(min(max(_number(arg.partition(" ")[2], 0), 0), MAX_LINE_WIDTH))
+        lines = [f"line {i}".ljust(width, ".") + "\n" for i in range(1, count + 1)]
+        return Plan("text", prompt, chunks=lines)
     if name == "bash":
         tool_input = {"command": arg, "description": "stub command"}
         return Plan("tool", prompt, tool_name="Bash", tool_input=tool_input)

@@ -9,8 +9,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from tests.support.processes import wait_until
-from tests.support.stack import Stack, processes_with
+from tests.support.stack import Stack
 
 # The stub's cheapest reply costs about $0.0001 (the CLI's price for its token counts).
 SPEND = "@stub text spend"
@@ -77,7 +76,7 @@ def test_a_bad_cap_is_refused(stack: Stack, cap: object) -> None:
 def test_a_stopped_run_keeps_the_tokens_it_is_known_to_have_used(stack: Stack) -> None:
     marker = f"mark-{uuid.uuid4().hex}"
     task = stack.submit(f"@stub bash python3 -c 'import time; time.sleep(300)' {marker}")
-    wait_until(lambda: processes_with(marker), 60, what="the tool to start")
+    stack.wait_for_process(task["id"], marker)
     assert stack.client.post(f"/api/tasks/{task['id']}/stop").status_code == 200
     done = stack.wait_done(task["id"], timeout=20)
     assert done["status"] == "cancelled"

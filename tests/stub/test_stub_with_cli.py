@@ -101,6 +101,11 @@ def test_lines_stream_many_partial_messages(run_claude: RunClaude) -> None:
     assert run.result["result"].endswith("line 300\n")
 
 
+def test_lines_can_be_padded_wide(run_claude: RunClaude) -> None:
+    run = run_claude("@stub lines 3 5000", "--include-partial-messages")
+    assert run.result["result"].splitlines() == [f"line {n}".ljust(5000, ".") for n in (1, 2, 3)]
+
+
 def test_side_requests_and_plain_json(stub_server: StubServer) -> None:
     url = stub_server.url
     prompt = {"role": "user", "content": "@stub error 401"}

@@ -102,6 +102,32 @@ class Stack:
     def wait_done(self, task_id: str, timeout: float = 60) -> dict[str, Any]:
         return self.wait_status(task_id, TERMINAL, timeout)
 
+    def wait_for_process(self, task_id: str, marker: str, timeout: float = 60) -> None:
+        """Wait for a process of the task's run whose command line holds the marker (a tool it
+        was scripted to start). If the task ends first, or time runs out, the failure says how
+        the task stands, what it printed last and what the workers logged last."""
+
+        def started() -> bool:
+            if processes_with(marker):
+                return True
+            task = self.task(task_id)
+            if task["status"] in TERMINAL:
+                raise AssertionError(f"the task ended before its tool ran: {self._explain(task)}")
+            return False
+
+        try:
+            wait_until(started, timeout, interval=0.1, what=f"a process holding {marker}")
+        except TimeoutError as error:
+            raise AssertionError(f"{error}: {self._explain(self.task(task_id))}") from None
+
+    def _explain(self, task: dict[str, Any]) -> str:
+        lines = [chunk["line"][:300] for chunk in self.output_lines(task["id"])[-5:]]
+        logs = "".join(worker.log()[-3000:] for worker in self.workers)
+        return (
+            f"status {task['status']}, error {task.get('error')!r}, last output {lines!r}, "
+            f"worker log tail:\n{logs}"
+        )
+
     def output_lines(self, task_id: str) -> list[dict[str, Any]]:
         response = self.client.get(f"/api/tasks/{task_id}/output")
         assert response.status_code == 200, response.text

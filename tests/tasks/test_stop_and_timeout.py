@@ -36,7 +36,7 @@ def test_stop_during_a_long_tool_ends_the_tool_too(stack: Stack) -> None:
     marker = f"mark-{uuid.uuid4().hex}"
     tool = f"python3 -c 'import time; time.sleep(300)' {marker}-tool"
     task = stack.submit(f"@stub bash {tool}")
-    wait_until(lambda: processes_with(f"{marker}-tool"), 60, what="the tool to start")
+    stack.wait_for_process(task["id"], f"{marker}-tool")
 
     assert stack.client.post(f"/api/tasks/{task['id']}/stop").status_code == 200
 
@@ -100,7 +100,7 @@ def test_worker_shutdown_ends_running_runs_and_says_why(make_stack, whole_group:
     worker = stack.start_worker()
     marker = f"mark-{uuid.uuid4().hex}"
     task = stack.submit(f"@stub bash python3 -c 'import time; time.sleep(300)' {marker}")
-    wait_until(lambda: processes_with(marker), 60, what="the tool to start")
+    stack.wait_for_process(task["id"], marker)
     assert len(processes_with(task["id"])) >= 2, "the CLI and its tool"
 
     if whole_group:
