@@ -20,6 +20,7 @@ from app.tasks.models import Task, TaskStatus
 from app.workspaces import service as workspaces
 from worker import environment, process
 from worker.cli import ResultLine, build_argv
+from worker.drain import drained_lines
 from worker.outcome import Run, UsageTally, outcome, parse_result
 from worker.recorder import LineRecorder
 from worker.watchdog import RUN_IN_PROGRESS, SHUTTING_DOWN, Watchdog
@@ -103,8 +104,8 @@ def _run_cli(
         watcher.start()
         try:
             assert proc.stdout is not None
-            for raw in iter(proc.stdout.readline, b""):
-                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            for raw in drained_lines(proc.stdout):  # never leaves the CLI blocked on a full pipe
+                text = raw.decode("utf-8", errors="replace").rstrip("\r")
                 recorder.line(text)
                 usage.observe(text)
                 if '"type":"result"' in text:  # parse only candidates: lines can be huge
