@@ -147,7 +147,7 @@ class TaskList(BaseModel):
         description="Tasks matching the filters, counted up to 1,000 past this page's end."
     )
     total_exact: bool = Field(
-        description="Whether `total` is the exact count; false: there are more than that."
+        description="Whether `total` is the exact count; false: there may be more."
     )
     limit: int
     offset: int
