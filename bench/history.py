@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ from tests.support.stack import Stack
 GOAL_RATIO = 1.2
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_DBS = {"empty": 12, "seeded": 13}
-WARMUP = 5
+WARMUP = 2
 DAILY_BUDGET_USD = 1_000_000  # on, so every submit checks it; never reached
 
 
@@ -60,7 +61,7 @@ def _get(path: str, **params: Any) -> Request:
     return lambda stack: _ok(stack.client.get(path, params=params))
 
 
-def _replay_pages(stack: Stack) -> None:
+def _replay_pages(stack: Stack, expected: int) -> None:
     """Every line of the replay task through the output paging API, as the dashboard reads."""
     after, lines = -1, 0
     while after is not None:
@@ -71,11 +72,11 @@ def _replay_pages(stack: Stack) -> None:
         page = response.json()
         lines += len(page["chunks"])
         after = page["next_after_seq"]
-    if lines != history_seed.REPLAY_LINES:
-        raise RuntimeError(f"paging replayed {lines} lines, not {history_seed.REPLAY_LINES}")
+    if lines != expected:
+        raise RuntimeError(f"paging replayed {lines} lines, not {expected}")
 
 
-def _replay_socket(stack: Stack) -> None:
+def _replay_socket(stack: Stack, expected: int) -> None:
     """A late joiner watching the finished task: every line, then its end."""
     lines = 0
     with stack.ws(f"bench-ws-{uuid.uuid4().hex[:8]}") as ws:
@@ -88,13 +89,14 @@ def _replay_socket(stack: Stack) -> None:
             if header[0] in TERMINAL_EVENTS:
                 break
             lines += header[0] == "task.output"
-    if lines != history_seed.REPLAY_LINES:
-        raise RuntimeError(f"the socket replayed {lines} lines, not {history_seed.REPLAY_LINES}")
+    if lines != expected:
+        raise RuntimeError(f"the socket replayed {lines} lines, not {expected}")
 
 
-def requests(quick: bool) -> list[tuple[str, Request, int]]:
+def requests(sizes: history_seed.Sizes, quick: bool) -> list[tuple[str, Request, int]]:
     """(figure, request, how many times): cheap requests many times, replays fewer."""
-    many, few = (30, 4) if quick else (200, 20)
+    many, few = (15, 2) if quick else (200, 10)
+    lines = sizes.replay_lines
     return [
         ("POST /api/tasks", _post_task, many),
         ("POST /api/chat (new conversation)", _post_chat, many),
@@ -110,8 +112,8 @@ def requests(quick: bool) -> list[tuple[str, Request, int]]:
         ),
         ("GET /api/costs?days=30", _get("/api/costs", days=30), many),
         ("GET /api/sessions/bench", _get("/api/sessions/bench"), many),
-        ("replay 10,000 lines, GET …/output pages", _replay_pages, few),
-        ("replay 10,000 lines, WebSocket late joiner", _replay_socket, few),
+        (f"replay {lines:,} lines, GET …/output pages", lambda s: _replay_pages(s, lines), few),
+        (f"replay {lines:,} lines, WebSocket late joiner", lambda s: _replay_socket(s, lines), few),
     ]
 
 
@@ -160,7 +162,7 @@ def prepare(urls: dict[str, str], sizes: history_seed.Sizes) -> dict[str, Any]:
         _migrate(url, "0005")
         writer = _writer(url)
         try:
-            history_seed.working_set(writer, now)
+            history_seed.working_set(writer, sizes, now)
             if name == "seeded":
                 started = time.perf_counter()
                 details["seeded_rows"] = history_seed.history(writer, sizes, now)
@@ -181,27 +183,33 @@ def prepare(urls: dict[str, str], sizes: history_seed.Sizes) -> dict[str, Any]:
     return details
 
 
-def measure(ctx: Context, dialect: str, urls: dict[str, str]) -> dict[str, dict[str, Any]]:
+def _start(ctx: Context, dialect: str, name: str, url: str) -> Stack:
+    directory = ctx.tmp / f"history-{dialect}-{name}"
+    directory.mkdir(parents=True)
+    settings = {**DEPLOYMENT_SETTINGS, "DATABASE_URL": url, "DAILY_BUDGET_USD": DAILY_BUDGET_USD}
+    stack = Stack(directory, ctx.redis_url(REDIS_DBS[name]), NO_MODEL, **settings)
+    try:
+        stack.start_api()
+    except BaseException:
+        stack.close()
+        raise
+    return stack
+
+
+def measure(
+    ctx: Context, dialect: str, urls: dict[str, str], sizes: history_seed.Sizes
+) -> dict[str, dict[str, Any]]:
     """p50 of each request on both databases, the two APIs interleaved request by request."""
     stacks: dict[str, Stack] = {}
     try:
-        for name, url in urls.items():
-            directory = ctx.tmp / f"history-{dialect}-{name}"
-            directory.mkdir(parents=True)
-            stack = Stack(
-                directory,
-                ctx.redis_url(REDIS_DBS[name]),
-                NO_MODEL,
-                **{
-                    **DEPLOYMENT_SETTINGS,
-                    "DATABASE_URL": url,
-                    "DAILY_BUDGET_USD": DAILY_BUDGET_USD,
-                },
-            )
-            stacks[name] = stack
-            stack.start_api()
+        with ThreadPoolExecutor(len(urls)) as pool:  # both APIs start at once
+            starting = {
+                name: pool.submit(_start, ctx, dialect, name, url) for name, url in urls.items()
+            }
+            for name, future in starting.items():
+                stacks[name] = future.result()
         figures: dict[str, dict[str, Any]] = {}
-        for label, request, count in requests(ctx.quick):
+        for label, request, count in requests(sizes, ctx.quick):
             took: dict[str, list[float]] = {name: [] for name in stacks}
             for index in range(-WARMUP, count):
                 order = list(stacks) if index % 2 == 0 else list(reversed(stacks))
@@ -236,7 +244,7 @@ def run(ctx: Context) -> BenchResult:
                 warnings.append(f"no PostgreSQL server answers at {POSTGRES_URL}: not measured")
                 continue
             details = prepare(urls, sizes)
-            details["figures"] = measure(ctx, dialect, urls)
+            details["figures"] = measure(ctx, dialect, urls, sizes)
         result.details[dialect] = details
         for label, sides in details["figures"].items():
             seeded, empty = sides["seeded"]["p50"], sides["empty"]["p50"]

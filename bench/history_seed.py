@@ -15,7 +15,6 @@ from typing import Any, Protocol
 SESSION = "bench"
 REPLAY_SESSION = "bench-replay"
 REPLAY_TASK = "0" * 31 + "r"
-REPLAY_LINES = 10_000
 WORKING_TASKS = 60
 AGENTS = [None, "planning", "executor", "brain", "service-integrator"]
 SOURCES = ["api", "chat", "webhook"]
@@ -73,10 +72,11 @@ class Sizes:
     tasks: int
     lines: int
     conversations: int
+    replay_lines: int  # the working set's finished task that is replayed
 
 
-FULL = Sizes(tasks=100_000, lines=2_000_000, conversations=10_000)
-QUICK = Sizes(tasks=5_000, lines=100_000, conversations=500)
+FULL = Sizes(tasks=100_000, lines=2_000_000, conversations=10_000, replay_lines=10_000)
+QUICK = Sizes(tasks=2_000, lines=40_000, conversations=200, replay_lines=2_000)
 
 
 class Writer(Protocol):
@@ -181,7 +181,7 @@ def _task(
     )
 
 
-def working_set(writer: Writer, now: datetime) -> None:
+def working_set(writer: Writer, sizes: Sizes, now: datetime) -> None:
     """The rows every measured request reads, the same in both databases."""
     rng = random.Random(5)
     tasks = [
@@ -202,7 +202,7 @@ def working_set(writer: Writer, now: datetime) -> None:
     writer.write(
         "task_chunks",
         CHUNK_COLUMNS,
-        ((REPLAY_TASK, seq, _line(seq, REPLAY_TASK)) for seq in range(2, 2 + REPLAY_LINES)),
+        ((REPLAY_TASK, seq, _line(seq, REPLAY_TASK)) for seq in range(2, 2 + sizes.replay_lines)),
     )
     sessions = [
         (SESSION, now, now, len(tasks) - 1, 1.0, 0, 0),
