@@ -243,8 +243,14 @@ def run(ctx: Context) -> BenchResult:
             if urls is None:
                 warnings.append(f"no PostgreSQL server answers at {POSTGRES_URL}: not measured")
                 continue
+            started = time.perf_counter()
             details = prepare(urls, sizes)
+            prepared = time.perf_counter()
             details["figures"] = measure(ctx, dialect, urls, sizes)
+            details["seconds"] = {
+                "prepare": round(prepared - started, 1),
+                "measure": round(time.perf_counter() - prepared, 1),
+            }
         result.details[dialect] = details
         for label, sides in details["figures"].items():
             seeded, empty = sides["seeded"]["p50"], sides["empty"]["p50"]

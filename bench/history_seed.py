@@ -1,8 +1,8 @@
 """Rows for the history benchmark, written straight into the database (executemany on SQLite,
-COPY on PostgreSQL), never through the API: a year of finished tasks with their output lines,
-conversations and sessions. Both databases of a run also get the same working set: the rows
-the measured requests read (the newest tasks of session "bench", its active tasks, a finished
-task of REPLAY_LINES lines), so the only difference between them is the history."""
+COPY on PostgreSQL), never through the API: a year of finished tasks with their output lines
+and conversations. Both databases of a run also get the same working set: the rows the
+measured requests read (the newest tasks of session "bench", its active tasks, a month of one
+task a day per session, a finished task to replay), so the only difference is the history."""
 
 import json
 import random
@@ -20,6 +20,7 @@ AGENTS = [None, "planning", "executor", "brain", "service-integrator"]
 SOURCES = ["api", "chat", "webhook"]
 HISTORY_SESSIONS = 50  # "bench" among them: its list and its active tasks sit on a long history
 HISTORY_DAYS = 365
+RECENT_DAYS = 30
 
 TASK_COLUMNS = [
     "id",
@@ -195,6 +196,7 @@ def working_set(writer: Writer, sizes: Sizes, now: datetime) -> None:
         )
         for n in range(WORKING_TASKS)
     ]
+    tasks += _recent_month(now)
     tasks.append(_task("0" * 31 + "q", now - timedelta(minutes=5), SESSION, status="QUEUED"))
     tasks.append(_task("0" * 31 + "u", now - timedelta(minutes=4), SESSION, status="RUNNING"))
     tasks.append(_task(REPLAY_TASK, now - timedelta(minutes=55), REPLAY_SESSION))
@@ -204,24 +206,47 @@ def working_set(writer: Writer, sizes: Sizes, now: datetime) -> None:
         CHUNK_COLUMNS,
         ((REPLAY_TASK, seq, _line(seq, REPLAY_TASK)) for seq in range(2, 2 + sizes.replay_lines)),
     )
-    sessions = [
-        (SESSION, now, now, len(tasks) - 1, 1.0, 0, 0),
-        (REPLAY_SESSION, now, now, 1, 0.01, 0, 0),
-    ]
-    writer.write("sessions", SESSION_COLUMNS, sessions)
+    counts: dict[str, int] = {}
+    for task in tasks:
+        counts[task[6]] = counts.get(task[6], 0) + 1
+    rows = [(session, now, now, count, 0.01 * count, 0, 0) for session, count in counts.items()]
+    writer.write("sessions", SESSION_COLUMNS, rows)
+
+
+def _recent_month(now: datetime) -> list[tuple[Any, ...]]:
+    """A task a day in each session of the history over the last RECENT_DAYS days, with every
+    agent and source: GET /api/costs?days=30 then has the same groups to sum with or without
+    the history, which only makes each sum larger (and the tasks before them many more)."""
+    tasks = []
+    for day in range(RECENT_DAYS):
+        for n, session in enumerate(_sessions()):
+            tasks.append(
+                _task(
+                    f"{day:05d}{n:026d}m",
+                    now - timedelta(days=day, hours=1, minutes=n),
+                    session,
+                    agent=AGENTS[n % len(AGENTS)],
+                    source=SOURCES[n % len(SOURCES)],
+                )
+            )
+    return tasks
+
+
+def _sessions() -> list[str]:
+    return [SESSION] + [f"user-{n}" for n in range(HISTORY_SESSIONS - 1)]
 
 
 def history(writer: Writer, sizes: Sizes, now: datetime) -> dict[str, int]:
-    """A year of finished tasks (ending two hours ago), their output, conversations, sessions."""
+    """A year of finished tasks (ending two hours ago), their output and conversations. (Their
+    sessions are the working set's: the totals of a session row are not what is measured.)"""
     rng = random.Random(17)
-    sessions = [SESSION] + [f"user-{n}" for n in range(HISTORY_SESSIONS - 1)]
+    sessions = _sessions()
     span = timedelta(days=HISTORY_DAYS).total_seconds()
     newest = now - timedelta(hours=2)
     chat_tasks = 2 * sizes.conversations
     conversations: list[tuple[Any, ...]] = []
     messages: list[tuple[Any, ...]] = []
     tasks: list[tuple[Any, ...]] = []
-    totals: dict[str, list[float]] = {}
     for n in range(sizes.tasks):
         task_id = f"{n:031d}h"
         created = newest - timedelta(seconds=rng.uniform(0, span))
@@ -253,19 +278,10 @@ def history(writer: Writer, sizes: Sizes, now: datetime) -> dict[str, int]:
                 cost=cost,
             )
         )
-        total = totals.setdefault(session, [0, 0.0])
-        total[0] += 1
-        total[1] += cost
     writer.write("tasks", TASK_COLUMNS, tasks)
     writer.write("conversations", CONVERSATION_COLUMNS, conversations)
     writer.write("messages", MESSAGE_COLUMNS, messages)
     writer.write("task_chunks", CHUNK_COLUMNS, _chunks(sizes))
-    rows = [
-        (session, newest, newest, int(count), cost, 0, 0)
-        for session, (count, cost) in totals.items()
-        if session != SESSION
-    ]
-    writer.write("sessions", SESSION_COLUMNS, rows)
     return {"tasks": len(tasks), "conversations": len(conversations), "messages": len(messages)}
 
 
