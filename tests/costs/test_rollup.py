@@ -1,6 +1,7 @@
 """The cost rollup says what the tasks say: whatever way tasks end, the budget check and
 GET /api/costs read the same totals as a sum over the tasks themselves would give."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -15,6 +17,7 @@ from app.costs import service as costs
 from app.db import build_engine
 from app.tasks import service
 from app.tasks.models import Task, TaskStatus
+from tests.core.test_postgres import postgres_url  # noqa: F401 (a fixture)
 from tests.support.processes import ROOT
 
 NOW = datetime.now(UTC)
@@ -102,31 +105,36 @@ def test_every_way_a_task_ends_is_counted_once(app_on_unit_db: Engine) -> None:
         assert costs.spent_on(db, NOW.date()) == pytest.approx(0.25)
 
 
-def test_the_migration_sums_the_tasks_already_finished(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'history.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'history.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")  # a scratch database, dropped after
+
+
+def test_the_migration_sums_the_tasks_already_finished(database_url: str) -> None:
     config = Config(str(ROOT / "alembic.ini"))
-    config.attributes["database_url"] = url
+    config.attributes["database_url"] = database_url
     command.upgrade(config, "0005")
-    engine = build_engine(url)
+    engine = build_engine(database_url)
+    finished = [(NOW, 0.5), (NOW, None), (YESTERDAY, 0.75), (None, None)]
     with engine.begin() as connection:
-        for number, (finished, cost) in enumerate(
-            [(NOW, 0.5), (NOW, None), (YESTERDAY, 0.75), (None, None)]
-        ):
-            connection.exec_driver_sql(
-                "INSERT INTO tasks (id, status, prompt, source, session_id, agent, cost_usd,"
-                " created_at, finished_at, stop_requested) VALUES (?, 'COMPLETED', 'p', 'api',"
-                " ?, ?, ?, ?, ?, 0)",
-                (
-                    f"t{number}",
-                    f"s{number % 2}",
-                    None if number else "executor",
-                    cost,
-                    YESTERDAY.replace(tzinfo=None).isoformat(sep=" "),
-                    finished and finished.replace(tzinfo=None).isoformat(sep=" "),
-                ),
+        for number, (finished_at, cost) in enumerate(finished):
+            task = Task(
+                id=f"t{number}",
+                status=TaskStatus.COMPLETED if finished_at else TaskStatus.RUNNING,
+                prompt="p",
+                session_id=f"s{number % 2}",
+                agent=None if number else "executor",
+                cost_usd=cost,
+                created_at=YESTERDAY,
+                finished_at=finished_at,
             )
+            connection.execute(insert(Task).values(task.model_dump(exclude_unset=False)))
     command.upgrade(config, "head")
     with Session(engine) as db:
         assert_rollup_matches(db)
         assert costs.summary(db, costs.day_start(YESTERDAY))["tasks"] == 3
     engine.dispose()
+    command.downgrade(config, "base")
