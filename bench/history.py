@@ -95,7 +95,7 @@ def _replay_socket(stack: Stack, expected: int) -> None:
 
 def requests(sizes: history_seed.Sizes, quick: bool) -> list[tuple[str, Request, int]]:
     """(figure, request, how many times): cheap requests many times, replays fewer."""
-    many, few = (15, 2) if quick else (200, 10)
+    many, few = (12, 2) if quick else (200, 10)
     lines = sizes.replay_lines
     return [
         ("POST /api/tasks", _post_task, many),
@@ -211,7 +211,7 @@ def measure(
         figures: dict[str, dict[str, Any]] = {}
         for label, request, count in requests(sizes, ctx.quick):
             took: dict[str, list[float]] = {name: [] for name in stacks}
-            for index in range(-WARMUP, count):
+            for index in range(-min(WARMUP, count // 2), count):
                 order = list(stacks) if index % 2 == 0 else list(reversed(stacks))
                 for name in order:
                     started = time.perf_counter()
@@ -266,7 +266,21 @@ def run(ctx: Context) -> BenchResult:
                 )
             )
     result.details["warnings"] = warnings
+    print_plans(result.details)
     return result
+
+
+def print_plans(details: dict[str, Any]) -> None:
+    """The plans of the former queries and of today's, one line each, beside their time."""
+    for dialect in ("sqlite", "postgresql"):
+        if dialect not in details:
+            continue
+        print(f"\nQuery plans on the seeded {dialect} database (ms: median in this process):")
+        for name, query in details[dialect]["plans_before"].items():
+            print(f"  before  {name} ({query['ms']} ms): {' / '.join(query['plan'][:4])}")
+        for name, query in details[dialect]["plans_after"].items():
+            plans = " ; ".join(" / ".join(q["plan"][:4]) for q in query["queries"])
+            print(f"  after   {name} ({query['ms']} ms): {plans}")
 
 
 @contextmanager

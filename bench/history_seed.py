@@ -91,6 +91,9 @@ class SqliteWriter:
 
     def __init__(self, path: str) -> None:
         self.connection = sqlite3.connect(path, isolation_level=None)
+        # A scratch database: no journal while loading (WAL would write every row twice); the
+        # app turns WAL on again when it connects.
+        self.connection.execute("PRAGMA journal_mode=OFF")
         self.connection.execute("PRAGMA synchronous=OFF")
 
     def write(self, table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> int:
