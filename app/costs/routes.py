@@ -42,5 +42,5 @@ def get_costs(db: SessionDep, days: Annotated[int, Query(ge=1, le=366)] = 30) ->
     return CostSummary(
         **{**totals, "since": since.isoformat()},
         daily_budget_usd=settings.DAILY_BUDGET_USD,
-        spent_today_usd=service.spent_since(db, service.day_start(now)),
+        spent_today_usd=service.spent_on(db, now.date()),
     )

@@ -1,14 +1,20 @@
-"""Cost totals and the daily budget. Costs are the CLI's own `total_cost_usd`, per task."""
+"""Cost totals and the daily budget. Costs are the CLI's own `total_cost_usd`, per task, summed
+in the rollup (app/costs/models.py) as each task ends: a budget check or a summary reads the
+days it covers, never the whole history of tasks."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from app.config import settings
+from app.costs.models import DEFAULT_AGENT, CostRollup
 from app.errors import DomainError
 from app.tasks.models import Task
+
+GROUPS = {"day": "by_day", "agent": "by_agent", "session": "by_session", "source": "by_source"}
 
 
 class BudgetExceeded(DomainError):
@@ -19,10 +25,47 @@ def day_start(moment: datetime) -> datetime:
     return datetime.combine(moment.date(), time.min, tzinfo=moment.tzinfo)
 
 
-def spent_since(db: Session, since: datetime) -> float:
+def rollup_keys(task: Task, day: date) -> list[tuple[str, str]]:
+    """The rollup rows (dimension, key) a task that ended on `day` counts in."""
+    return [
+        ("day", day.isoformat()),
+        ("agent", task.agent or DEFAULT_AGENT),
+        ("session", task.session_id),
+        ("source", task.source),
+    ]
+
+
+def record_finished(db: Session, task: Task) -> None:
+    """Add a task that has just ended to its day's totals. Called once, in the transaction
+    that ended it: a finish tried again ends nothing, so it adds nothing."""
+    if task.finished_at is None:
+        return
+    day = task.finished_at.date()
+    cost = task.cost_usd or 0.0
+    rows = [
+        {"day": day, "dimension": dimension, "key": key, "cost_usd": cost, "tasks": 1}
+        for dimension, key in rollup_keys(task, day)
+    ]
+    insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else pg_insert
+    statement = insert(CostRollup).values(rows)
+    db.execute(
+        statement.on_conflict_do_update(
+            index_elements=["day", "dimension", "key"],
+            set_={
+                "cost_usd": CostRollup.cost_usd + statement.excluded.cost_usd,
+                "tasks": CostRollup.tasks + statement.excluded.tasks,
+            },
+        )
+    )
+
+
+def spent_on(db: Session, day: date) -> float:
+    """What the tasks that ended on a UTC day cost: one row of the rollup."""
     total = db.exec(
-        select(func.coalesce(func.sum(Task.cost_usd), 0.0)).where(col(Task.finished_at) >= since)
-    ).one()
+        select(CostRollup.cost_usd).where(
+            CostRollup.day == day, CostRollup.dimension == "day", CostRollup.key == day.isoformat()
+        )
+    ).first()
     return float(total or 0.0)
 
 
@@ -31,7 +74,7 @@ def remaining_today(db: Session, now: datetime) -> float | None:
     budget = settings.DAILY_BUDGET_USD
     if budget is None:
         return None
-    return max(0.0, budget - spent_since(db, day_start(now)))
+    return max(0.0, budget - spent_on(db, now.date()))
 
 
 def budget_spent(db: Session, now: datetime) -> str | None:
@@ -39,11 +82,10 @@ def budget_spent(db: Session, now: datetime) -> str | None:
     budget = settings.DAILY_BUDGET_USD
     if budget is None:
         return None
-    today = day_start(now)
-    spent = spent_since(db, today)
+    spent = spent_on(db, now.date())
     if spent < budget:
         return None
-    resets = (today + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    resets = (day_start(now) + timedelta(days=1)).isoformat().replace("+00:00", "Z")
     return (
         f"The daily budget of ${budget:.2f} is spent (${spent:.4f} today); new tasks are"
         f" accepted again at {resets}"
@@ -58,33 +100,25 @@ def check_budget(db: Session, now: datetime) -> None:
 
 
 def summary(db: Session, since: datetime) -> dict[str, Any]:
-    """Total cost and task count of tasks finished since a moment, grouped by day (UTC), agent,
-    session and source."""
-    columns: list[Any] = [Task.finished_at, Task.agent, Task.session_id, Task.source, Task.cost_usd]
-    rows: list[Any] = list(db.execute(sa_select(*columns).where(col(Task.finished_at) >= since)))
-    groups: dict[str, dict[str, list[float]]] = {
-        "by_day": {},
-        "by_agent": {},
-        "by_session": {},
-        "by_source": {},
-    }
-    for finished_at, agent, session_id, source, cost in rows:
-        keys = {
-            "by_day": finished_at.date().isoformat() if finished_at else "unknown",
-            "by_agent": agent or "(default)",
-            "by_session": session_id,
-            "by_source": source,
-        }
-        for group, key in keys.items():
-            groups[group].setdefault(key, []).append(cost or 0.0)
+    """Total cost and task count of tasks finished since the start of a UTC day, grouped by
+    day, agent, session and source: the rollup's rows of those days, summed."""
+    rows = db.exec(
+        select(
+            CostRollup.dimension,
+            CostRollup.key,
+            func.sum(CostRollup.cost_usd),
+            func.sum(CostRollup.tasks),
+        )
+        .where(col(CostRollup.day) >= since.date())
+        .group_by(col(CostRollup.dimension), col(CostRollup.key))
+    ).all()
+    groups: dict[str, list[dict[str, Any]]] = {group: [] for group in GROUPS.values()}
+    for dimension, key, cost, tasks in sorted(rows, key=lambda row: (row[0], row[1])):
+        groups[GROUPS[dimension]].append({"key": key, "cost_usd": float(cost), "tasks": int(tasks)})
+    days = groups["by_day"]
     return {
         "since": since,
-        "total_cost_usd": sum(cost or 0.0 for *_, cost in rows),
-        "tasks": len(rows),
-        **{
-            group: [
-                {"key": k, "cost_usd": sum(v), "tasks": len(v)} for k, v in sorted(keyed.items())
-            ]
-            for group, keyed in groups.items()
-        },
+        "total_cost_usd": sum(group["cost_usd"] for group in days),
+        "tasks": sum(group["tasks"] for group in days),
+        **groups,
     }

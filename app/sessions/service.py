@@ -51,9 +51,12 @@ def get_session(db: Session, session_id: str) -> AgentSession:
 
 
 def active_tasks(db: Session, session_id: str) -> Sequence[Task]:
-    return db.exec(
+    """The session's queued and running tasks, oldest first. Sorted here, not in SQL: an ORDER
+    BY would lead SQLite to walk the session's whole history by its (session, created) index
+    instead of seeking the few active ones by (session, status, created)."""
+    active = db.exec(
         select(Task)
         .where(Task.session_id == session_id)
         .where(col(Task.status).in_([TaskStatus.QUEUED, TaskStatus.RUNNING]))
-        .order_by(col(Task.created_at))
     ).all()
+    return sorted(active, key=lambda task: task.created_at)

@@ -51,6 +51,11 @@ class Task(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_status_created", "status", "created_at"),
         Index("ix_tasks_session_created", "session_id", "created_at"),
+        # The newest page of a list, however long the history (migration 0006).
+        Index("ix_tasks_created", "created_at"),
+        Index("ix_tasks_source_created", "source", "created_at"),
+        # A session's active tasks without reading its finished ones.
+        Index("ix_tasks_session_status_created", "session_id", "status", "created_at"),
     )
 
     id: str = Field(default_factory=new_id, primary_key=True, max_length=32)

@@ -48,11 +48,15 @@ def list_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> TaskList:
-    items, total = service.list_tasks(
+    items, total, exact = service.list_tasks(
         db, status=status_filter, session_id=session_id, source=source, limit=limit, offset=offset
     )
     return TaskList(
-        items=[TaskPublic.model_validate(t) for t in items], total=total, limit=limit, offset=offset
+        items=[TaskPublic.model_validate(t) for t in items],
+        total=total,
+        total_exact=exact,
+        limit=limit,
+        offset=offset,
     )
 
 

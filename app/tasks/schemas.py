@@ -143,7 +143,12 @@ class TaskPublic(BaseModel):
 
 class TaskList(BaseModel):
     items: list[TaskPublic]
-    total: int
+    total: int = Field(
+        description="Tasks matching the filters, counted up to 1,000 past this page's end."
+    )
+    total_exact: bool = Field(
+        description="Whether `total` is the exact count; false: there may be more."
+    )
     limit: int
     offset: int
 

@@ -6,13 +6,14 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from loguru import logger
-from sqlalchemy import update
+from sqlalchemy import Select, func, literal_column, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.config import settings
 from app.conversations.replies import record_reply
 from app.costs import service as costs
-from app.db import database_now, paginate
+from app.db import database_now
 from app.errors import Conflict, NotFound
 from app.redis_client import sync_redis
 from app.sessions import service as sessions
@@ -31,6 +32,11 @@ def get_task(db: Session, task_id: str) -> Task:
     return task
 
 
+# Rows counted past a page's end: a list's total is exact while it is shorter than that, and
+# a lower bound beyond, so a page never counts the whole history.
+TOTAL_LOOKAHEAD = 1000
+
+
 def list_tasks(
     db: Session,
     *,
@@ -39,15 +45,28 @@ def list_tasks(
     source: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[Sequence[Task], int]:
-    query = select(Task)
+) -> tuple[Sequence[Task], int, bool]:
+    """A page of tasks, newest first; how many match (counted up to TOTAL_LOOKAHEAD past the
+    page); and whether that count is exact."""
+    filters: list[Any] = []
     if status is not None:
-        query = query.where(Task.status == status)
+        filters.append(col(Task.status) == status)
     if session_id is not None:
-        query = query.where(Task.session_id == session_id)
+        filters.append(col(Task.session_id) == session_id)
     if source is not None:
-        query = query.where(Task.source == source)
-    return paginate(db, query, [col(Task.created_at).desc(), col(Task.id)], limit, offset)
+        filters.append(col(Task.source) == source)
+    page = (
+        select(Task)
+        .where(*filters)
+        .order_by(col(Task.created_at).desc(), col(Task.id))
+        .offset(offset)
+        .limit(limit)
+    )
+    bound = offset + limit + TOTAL_LOOKAHEAD
+    matching: Select[Any] = sa_select(literal_column("1")).select_from(Task).where(*filters)
+    matching = matching.limit(bound)
+    total: int = db.exec(select(func.count()).select_from(matching.subquery())).one()
+    return db.exec(page).all(), total, total < bound
 
 
 def create_task(
@@ -220,6 +239,7 @@ def finish(
         values.get("output_tokens"),
     )
     ended = _reload(db, task.id)
+    costs.record_finished(db, ended)
     record_reply(db, ended)
     mark_thread_reply_due(db, ended)
     db.commit()

@@ -9,7 +9,7 @@ from alembic.config import Config
 from sqlmodel import Session
 
 from app.config import settings
-from app.costs.service import BudgetExceeded, check_budget
+from app.costs.service import BudgetExceeded, check_budget, record_finished
 from app.db import build_engine
 from app.tasks.models import Task, TaskStatus
 from tests.support.processes import ROOT
@@ -48,15 +48,15 @@ def test_a_new_day_accepts_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(settings, "DAILY_BUDGET_USD", 1.0)
     now = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
     with Session(build_engine(url)) as db:
-        db.add(
-            Task(
-                prompt="p",
-                session_id="s",
-                status=TaskStatus.COMPLETED,
-                cost_usd=1.25,
-                finished_at=now - timedelta(hours=2),
-            )
+        task = Task(
+            prompt="p",
+            session_id="s",
+            status=TaskStatus.COMPLETED,
+            cost_usd=1.25,
+            finished_at=now - timedelta(hours=2),
         )
+        db.add(task)
+        record_finished(db, task)  # as finish() does in the transaction that ends a task
         db.commit()
         with pytest.raises(BudgetExceeded, match=r"accepted again at 2026-03-02T00:00:00Z"):
             check_budget(db, now)
