@@ -56,8 +56,8 @@ def run(ctx: Context) -> BenchResult:
             "worker": worker_memory(systems.stack.workers[0]),
             "bare_worker": worker_memory(systems.bare_worker),
         }
-        url = f"{systems.ws_base}/bench-memory-clients?token={systems.token}"
-        with Clients(url, count, 120, systems.dir / "clients.log") as clients:
+        url = f"{systems.ws_base}/bench-memory-clients"
+        with Clients(url, count, 120, systems.dir / "clients.log", systems.token) as clients:
             connect_seconds = clients.wait_ready()
             time.sleep(SETTLE_SECONDS)
             holding = _mib(api)

@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any
 
+import psutil
 import redis
 
 from app.streams.events import TERMINAL_EVENTS, peek_header, session_channel
@@ -58,23 +59,35 @@ class RedisWatcher(threading.Thread):
 
 def measure(systems: Systems, clients: int, timeout: float) -> dict[str, Any]:
     session = f"bench-stream-{clients}"
-    url = f"{systems.ws_base}/{session}?token={systems.token}"
+    url = f"{systems.ws_base}/{session}"
     log = systems.dir / f"clients-{clients}.log"
-    with Clients(url, clients, timeout, log) as watchers:
+    with Clients(url, clients, timeout, log, systems.token) as watchers:
         connect_seconds = watchers.wait_ready()
         time.sleep(1 + clients / 500)  # the API subscribes each socket after accepting it
         direct = RedisWatcher(systems.env["REDIS_URL"], session_channel(session), timeout)
         direct.start()
+        api = _cpu_seconds(systems)
         body = {"prompt": stream_prompt(LINES, INTERVAL_MS), "session_id": session}
         systems.stack.client.post("/api/tasks", json=body).raise_for_status()
         received = watchers.result()
+        api = _cpu_seconds(systems) - api
         direct.join(timeout)
     return {
         "clients": clients,
         "connect_seconds": connect_seconds,
+        "api_cpu_seconds": round(api, 3),
+        # The API's CPU for the whole task (its events included) shared out over every line
+        # each client received: at many clients, what one more viewer costs per line.
+        "api_cpu_us_per_line_per_client": round(api / (LINES * clients) * 1e6, 2),
         "websocket": received,
         "redis": direct.summary(),
     }
+
+
+def _cpu_seconds(systems: Systems) -> float:
+    assert systems.stack.api is not None
+    times = psutil.Process(systems.stack.api.pid).cpu_times()
+    return float(times.user + times.system)
 
 
 def run(ctx: Context) -> BenchResult:
@@ -111,4 +124,11 @@ def run(ctx: Context) -> BenchResult:
             if goal:
                 figure.met = figure.system <= GOAL_P99_MS
             result.figures.append(figure)
+        result.figures.append(
+            Figure(
+                f"API CPU per line per client, {clients} client{'s' if clients > 1 else ''}",
+                "µs",
+                entry["api_cpu_us_per_line_per_client"],
+            )
+        )
     return result

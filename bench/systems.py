@@ -135,6 +135,7 @@ def _started(proc: Proc, ready: Callable[[], bool], what: str, timeout: float = 
 
 def start_api(env: dict[str, str], port: int, log: Path) -> Proc:
     command = [str(BIN / "python"), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    command += ["--ws", "app.streams.server:FanoutWebSocketProtocol"]
     command += ["--port", str(port), "--log-level", "warning"]
 
     def ready() -> bool:

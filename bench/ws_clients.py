@@ -1,15 +1,16 @@
 """Many WebSocket clients in a process of their own, apart from the API and from the benchmark.
 
 `python -m bench.ws_clients URL COUNT TIMEOUT` opens COUNT connections to URL (asyncio, uvloop
-when installed), prints `ready`, then records each event with the time it was received, until
-every client got a terminal event, a line arrives on stdin, or TIMEOUT seconds pass. It prints
-one JSON line: the latency of every `task.output` line carrying `bench_t` (the time the CLI
-wrote it), from the CLI's write to the client's receipt. `Clients` runs it from the parent.
-"""
+when installed; the API token in BENCH_WS_TOKEN goes in each one's Authorization header),
+prints `ready`, then records each event with the time it was received, until every client got a
+terminal event, a line arrives on stdin, or TIMEOUT seconds pass. It prints one JSON line: the
+latency of every `task.output` line carrying `bench_t` (the time the CLI wrote it), from the
+CLI's write to the client's receipt. `Clients` runs it from the parent."""
 
 import asyncio
 import contextlib
 import json
+import os
 import re
 import resource
 import select
@@ -85,11 +86,17 @@ def summarise(logs: list[Received]) -> dict[str, Any]:
 async def main(url: str, count: int, timeout: float) -> dict[str, Any]:
     raise_fd_limit(count + 256)
     gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
+    headers = {"Authorization": f"Bearer {os.environ['BENCH_WS_TOKEN']}"}
 
     async def open_one() -> ClientConnection:
         async with gate:
             return await connect(
-                url, max_size=None, max_queue=None, ping_interval=None, open_timeout=120
+                url,
+                additional_headers=headers,
+                max_size=None,
+                max_queue=None,
+                ping_interval=None,
+                open_timeout=120,
             )
 
     started = time.monotonic()
@@ -116,12 +123,16 @@ async def main(url: str, count: int, timeout: float) -> dict[str, Any]:
 class Clients:
     """The parent's handle on a clients process; it is killed on the way out, whatever happens."""
 
-    def __init__(self, url: str, count: int, timeout: float, log: Path) -> None:
+    def __init__(self, url: str, count: int, timeout: float, log: Path, token: str) -> None:
         self.timeout = timeout
         self._log: IO[bytes] = log.open("ab")
         command = [sys.executable, "-m", "bench.ws_clients", url, str(count), str(timeout)]
         self.proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env={**os.environ, "BENCH_WS_TOKEN": token},
         )
 
     @property

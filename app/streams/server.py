@@ -1,0 +1,102 @@
+"""The API's WebSocket protocol for uvicorn (`--ws app.streams.server:FanoutWebSocketProtocol`):
+uvicorn's own (websockets, sans-I/O) with two changes that make one event cheap to send to a
+thousand viewers.
+
+- permessage-deflate is negotiated without context takeover either way, so no connection keeps
+  zlib state between messages (hundreds of KiB each otherwise) and one compressed frame suits
+  every connection (app/streams/frames.py decides per message whether to compress at all);
+- the ASGI scope offers `FRAMES_EXTENSION`: this connection, whose `write_event` puts an
+  event's prepared frame on the socket at once, without a coroutine, a queue or the middleware
+  chain per viewer (the ASGI `send` path stays for everything else).
+
+Served another way (another protocol, a test client), the relay falls back to ASGI `send`.
+"""
+
+import asyncio
+from typing import Any
+
+from uvicorn.config import Config
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from uvicorn.server import ServerState
+from websockets.extensions.permessage_deflate import (
+    PerMessageDeflate,
+    ServerPerMessageDeflateFactory,
+)
+from websockets.http11 import Request
+from websockets.protocol import State
+
+from app.streams.frames import DEFLATE_SETTINGS, DEFLATE_WINDOW_BITS, StreamEvent
+
+FRAMES_EXTENSION = "ccagent.frames"
+
+
+class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        if config.ws_per_message_deflate:
+            self.conn.available_extensions = [
+                ServerPerMessageDeflateFactory(
+                    server_no_context_takeover=True,
+                    client_no_context_takeover=True,
+                    server_max_window_bits=DEFLATE_WINDOW_BITS,
+                    client_max_window_bits=DEFLATE_WINDOW_BITS,
+                    compress_settings=DEFLATE_SETTINGS,
+                )
+            ]
+        self._deflate: bool | None = None
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if self.response.status_code == 101:  # the ASGI task has not run yet: it sees this
+            self.scope["extensions"][FRAMES_EXTENSION] = {"connection": self}
+
+    @property
+    def open(self) -> bool:
+        return (
+            self.handshake_complete
+            and not self.close_sent
+            and not self.disconnected
+            and self.conn.state is State.OPEN
+            and not self.transport.is_closing()
+        )
+
+    def ready(self) -> bool:
+        """Open, and the socket's buffer below its high-water mark: a frame goes out now."""
+        return self.writable.is_set() and self.open
+
+    async def wait_writable(self) -> None:
+        await self.writable.wait()
+
+    def write_event(self, event: StreamEvent) -> bool:
+        """Put the event's frame on the socket; False if the connection is no longer open."""
+        if not self.open:
+            return False
+        if self._deflate is None:
+            self._deflate = any(
+                isinstance(ext, PerMessageDeflate)
+                and ext.local_no_context_takeover
+                and ext.local_max_window_bits >= DEFLATE_WINDOW_BITS
+                for ext in self.conn.extensions
+            )
+        self.transport.write(event.deflated_frame if self._deflate else event.plain_frame)
+        return True
+
+    def close_now(self, code: int, reason: str) -> None:
+        """Send a close frame even while the peer does not read (ASGI's close would wait for
+        the buffer to drain), and end the app's `receive`. As uvicorn's own close does."""
+        if not self.open:
+            return
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self.conn.send_close(code, reason)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)

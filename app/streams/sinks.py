@@ -1,0 +1,62 @@
+"""Where a relay's events go: straight onto the socket when the fan-out server protocol serves
+the connection (app/streams/server.py), else through ASGI `send`, one coroutine at a time."""
+
+from typing import Protocol
+
+from fastapi import WebSocket
+
+from app.streams.frames import StreamEvent
+from app.streams.server import FRAMES_EXTENSION, FanoutWebSocketProtocol
+
+
+class Sink(Protocol):
+    def ready(self) -> bool:
+        """True if `write` may be called now: the event goes out without waiting."""
+
+    def write(self, event: StreamEvent) -> None: ...
+
+    async def send(self, event: StreamEvent) -> None:
+        """Send the event, waiting for room in the socket's buffer."""
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close with a reason, even if the client does not read."""
+
+
+class DirectSink:
+    def __init__(self, connection: FanoutWebSocketProtocol) -> None:
+        self.connection = connection
+
+    def ready(self) -> bool:
+        return self.connection.ready()
+
+    def write(self, event: StreamEvent) -> None:
+        self.connection.write_event(event)
+
+    async def send(self, event: StreamEvent) -> None:
+        await self.connection.wait_writable()
+        self.connection.write_event(event)
+
+    async def close(self, code: int, reason: str) -> None:
+        self.connection.close_now(code, reason)
+
+
+class AsgiSink:
+    def __init__(self, websocket: WebSocket) -> None:
+        self.websocket = websocket
+
+    def ready(self) -> bool:
+        return False  # every event takes the coroutine path
+
+    def write(self, event: StreamEvent) -> None:
+        raise RuntimeError("an ASGI sink only sends")
+
+    async def send(self, event: StreamEvent) -> None:
+        await self.websocket.send_text(event.text)
+
+    async def close(self, code: int, reason: str) -> None:
+        await self.websocket.close(code=code, reason=reason)
+
+
+def sink_for(websocket: WebSocket) -> Sink:
+    offered = websocket.scope.get("extensions", {}).get(FRAMES_EXTENSION)
+    return DirectSink(offered["connection"]) if offered else AsgiSink(websocket)
