@@ -4,6 +4,7 @@ their own. The CLI stand-in prints 200 lines 20 ms apart, each carrying the time
 Baseline, in the same run: a plain Redis subscriber on the session's channel (the transport the
 API relays from), so the difference is what the API's hub and relay add."""
 
+import os
 import threading
 import time
 from typing import Any
@@ -66,28 +67,40 @@ def measure(systems: Systems, clients: int, timeout: float) -> dict[str, Any]:
         time.sleep(1 + clients / 500)  # the API subscribes each socket after accepting it
         direct = RedisWatcher(systems.env["REDIS_URL"], session_channel(session), timeout)
         direct.start()
-        api = _cpu_seconds(systems)
+        before, load = _cpu_times(systems), os.getloadavg()[0]
         body = {"prompt": stream_prompt(LINES, INTERVAL_MS), "session_id": session}
         systems.stack.client.post("/api/tasks", json=body).raise_for_status()
         received = watchers.result()
-        api = _cpu_seconds(systems) - api
+        after = _cpu_times(systems)
         direct.join(timeout)
+    user, system = after[0] - before[0], after[1] - before[1]
     return {
         "clients": clients,
         "connect_seconds": connect_seconds,
-        "api_cpu_seconds": round(api, 3),
+        "load_average_1min": [round(load, 2), round(os.getloadavg()[0], 2)],
+        "api_cpu_seconds": round(user + system, 3),
+        "api_cpu_user_seconds": round(user, 3),
+        "api_cpu_system_seconds": round(system, 3),
         # The API's CPU for the whole task (its events included) shared out over every line
-        # each client received: at many clients, what one more viewer costs per line.
-        "api_cpu_us_per_line_per_client": round(api / (LINES * clients) * 1e6, 2),
+        # each client received.
+        "api_cpu_us_per_line_per_client": round((user + system) / (LINES * clients) * 1e6, 2),
         "websocket": received,
         "redis": direct.summary(),
     }
 
 
-def _cpu_seconds(systems: Systems) -> float:
+def _cpu_times(systems: Systems) -> tuple[float, float]:
     assert systems.stack.api is not None
     times = psutil.Process(systems.stack.api.pid).cpu_times()
-    return float(times.user + times.system)
+    return float(times.user), float(times.system)
+
+
+def _marginal_us(runs: list[dict[str, Any]], entry: dict[str, Any]) -> float:
+    """What one more viewer costs the API per line: the CPU above the one-client run's, over
+    the lines the extra clients received."""
+    one = next(run for run in runs if run["clients"] == 1)
+    extra = entry["clients"] - 1
+    return (entry["api_cpu_seconds"] - one["api_cpu_seconds"]) / (LINES * extra) * 1e6
 
 
 def run(ctx: Context) -> BenchResult:
@@ -124,11 +137,13 @@ def run(ctx: Context) -> BenchResult:
             if goal:
                 figure.met = figure.system <= GOAL_P99_MS
             result.figures.append(figure)
-        result.figures.append(
-            Figure(
-                f"API CPU per line per client, {clients} client{'s' if clients > 1 else ''}",
-                "µs",
-                entry["api_cpu_us_per_line_per_client"],
+        if clients > 1:
+            entry["api_cpu_us_per_line_per_extra_client"] = round(_marginal_us(runs, entry), 2)
+            result.figures.append(
+                Figure(
+                    f"API CPU per line per viewer, {clients} clients",
+                    "µs",
+                    entry["api_cpu_us_per_line_per_extra_client"],
+                )
             )
-        )
     return result
