@@ -23,17 +23,12 @@ DEFLATE_SETTINGS = {"memLevel": 5}
 class StreamEvent:
     """An encoded event with its header (type, task_id, seq) read once."""
 
-    def __init__(self, text: str, header: tuple[str, str, int] | None = None) -> None:
+    def __init__(self, text: str) -> None:
         self.text = text
-        self.type, self.task_id, self.seq = header or events.peek_header(text) or ("", "", -1)
-
-    @property
-    def is_event(self) -> bool:
-        return self.seq >= 0
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.type in events.TERMINAL_EVENTS
+        self.type, self.task_id, self.seq = events.peek_header(text) or ("", "", -1)
+        # Plain attributes, not properties: read for every viewer of every event.
+        self.is_event = self.seq >= 0
+        self.is_terminal = self.type in events.TERMINAL_EVENTS
 
     @cached_property
     def payload(self) -> bytes:

@@ -52,19 +52,20 @@ class StreamRelay:
         # Filling a gap and draining the backlog never interleave: the wire stays in order.
         self.lock = asyncio.Lock()
         self._drainer: asyncio.Task[None] | None = None
+        self._filling = 0  # fills in progress outside the drainer: live events wait
 
     def offer(self, event: StreamEvent) -> None:
         """A live event from the hub. The common case, a client that is caught up and whose
         socket has room, gets it at once (no coroutine, no queue); otherwise it waits in the
         backlog, unless the client is too far behind already."""
-        if self._drainer is None and not self.lock.locked() and event.is_event:
+        if self._drainer is None and not self._filling and event.is_event:
             last = self.sent.get(event.task_id, -1)
             if event.seq <= last:
                 return
-            if event.seq == last + 1 and self.sink.ready():
-                self._note(event)
-                self.sink.write(event)
-                self._after(event)
+            if event.seq == last + 1 and self.sink.try_write(event):
+                self.sent[event.task_id] = event.seq
+                if event.is_terminal:
+                    self._ended(event)
                 return
         if len(self.backlog) >= self.max_pending:
             if not self.overflowed.done():
@@ -79,14 +80,20 @@ class StreamRelay:
 
     async def follow_session(self, session_id: str, active_task_ids: list[str]) -> None:
         await self._subscribe(events.session_channel(session_id))
-        async with self.lock:
-            for task_id in active_task_ids:
-                await self._fill(task_id, up_to=None)
+        await self._fill_now(active_task_ids)
 
     async def follow_task(self, task_id: str) -> None:
         await self._subscribe(events.task_channel(task_id))
-        async with self.lock:
-            await self._fill(task_id, up_to=None)
+        await self._fill_now([task_id])
+
+    async def _fill_now(self, task_ids: list[str]) -> None:
+        self._filling += 1
+        try:
+            async with self.lock:
+                for task_id in task_ids:
+                    await self._fill(task_id, up_to=None)
+        finally:
+            self._filling -= 1
 
     def unfollow_task(self, task_id: str) -> None:
         channel = events.task_channel(task_id)
@@ -136,19 +143,15 @@ class StreamRelay:
             self.channels.add(channel)
             await self.hub.subscribe(channel, self)
 
-    def _note(self, event: StreamEvent) -> None:
-        self.sent[event.task_id] = event.seq
-        if event.is_terminal:
-            self.ended.add(event.task_id)
-
-    def _after(self, event: StreamEvent) -> None:
-        if event.is_terminal:
-            self.unfollow_task(event.task_id)
+    def _ended(self, event: StreamEvent) -> None:
+        self.ended.add(event.task_id)
+        self.unfollow_task(event.task_id)
 
     async def _deliver(self, event: StreamEvent) -> None:
-        self._note(event)
+        self.sent[event.task_id] = event.seq
         await self.sink.send(event)
-        self._after(event)
+        if event.is_terminal:
+            self._ended(event)
 
     async def _deliver_all(self, task_id: str, backlog: list[tuple[int, str]]) -> None:
         for seq, raw in backlog:

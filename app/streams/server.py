@@ -58,25 +58,30 @@ class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
 
     @property
     def open(self) -> bool:
-        return (
-            self.handshake_complete
-            and not self.close_sent
-            and not self.disconnected
-            and self.conn.state is State.OPEN
-            and not self.transport.is_closing()
+        """Accepted and not closing. Every way uvicorn closes sets one of these."""
+        return not (
+            self.close_sent
+            or self.disconnected
+            or self.transport.is_closing()
+            or self.conn.state is not State.OPEN
         )
 
-    def ready(self) -> bool:
-        """Open, and the socket's buffer below its high-water mark: a frame goes out now."""
-        return self.writable.is_set() and self.open
+    def try_write(self, event: StreamEvent) -> bool:
+        """Put the event's frame on the socket unless its buffer is past the high-water mark
+        (False: nothing written; see `wait_writable`)."""
+        if not self.writable.is_set():
+            return False
+        self.write_event(event)
+        return True
 
     async def wait_writable(self) -> None:
         await self.writable.wait()
 
-    def write_event(self, event: StreamEvent) -> bool:
-        """Put the event's frame on the socket; False if the connection is no longer open."""
+    def write_event(self, event: StreamEvent) -> None:
+        """Put the event's frame on the socket, whatever its buffer holds. A closing connection
+        drops it: the app sees the disconnect and ends the relay."""
         if not self.open:
-            return False
+            return
         if self._deflate is None:
             self._deflate = any(
                 isinstance(ext, PerMessageDeflate)
@@ -85,7 +90,6 @@ class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
                 for ext in self.conn.extensions
             )
         self.transport.write(event.deflated_frame if self._deflate else event.plain_frame)
-        return True
 
     def close_now(self, code: int, reason: str) -> None:
         """Send a close frame even while the peer does not read (ASGI's close would wait for
