@@ -16,7 +16,7 @@ from app.streams.events import TERMINAL_EVENTS, peek_header, session_channel
 from bench.report import BenchResult, Figure
 from bench.stand_in import stream_prompt
 from bench.stats import summary_ms
-from bench.systems import Context, Systems
+from bench.systems import Context, Systems, start_api
 from bench.ws_clients import BENCH_T, Clients
 
 LINES = 200
@@ -59,6 +59,7 @@ class RedisWatcher(threading.Thread):
 
 
 def measure(systems: Systems, clients: int, timeout: float) -> dict[str, Any]:
+    """One task's lines to `clients` viewers of its session."""
     session = f"bench-stream-{clients}"
     url = f"{systems.ws_base}/{session}"
     log = systems.dir / f"clients-{clients}.log"
@@ -109,11 +110,22 @@ def run(ctx: Context) -> BenchResult:
         "stream", f"Stream latency, {LINES} lines {INTERVAL_MS} ms apart, one API process"
     )
     runs: list[dict[str, Any]] = []
+    asgi_runs: list[dict[str, Any]] = []
+    timeout = 60 if ctx.quick else 180
     with Systems(ctx, "stream", bare=False) as systems:
         measure(systems, 1, 60)  # warm-up
         for clients in counts:
-            runs.append(measure(systems, clients, 60 if ctx.quick else 180))
-    result.details = {"lines": LINES, "interval_ms": INTERVAL_MS, "runs": runs}
+            runs.append(measure(systems, clients, timeout))
+        _serve_with_asgi_send(systems)
+        measure(systems, 1, 60)
+        for clients in (1, counts[-1]):
+            asgi_runs.append(measure(systems, clients, timeout))
+    result.details = {
+        "lines": LINES,
+        "interval_ms": INTERVAL_MS,
+        "runs": runs,
+        "asgi_send_runs": asgi_runs,
+    }
     for entry in runs:
         clients = entry["clients"]
         ws, direct = entry["websocket"], entry["redis"]
@@ -146,4 +158,35 @@ def run(ctx: Context) -> BenchResult:
                     entry["api_cpu_us_per_line_per_extra_client"],
                 )
             )
+    asgi = asgi_runs[-1]
+    asgi["api_cpu_us_per_line_per_extra_client"] = round(_marginal_us(asgi_runs, asgi), 2)
+    for q in ("p50", "p99"):
+        result.figures.append(
+            Figure(
+                f"line → WebSocket, {asgi['clients']} clients, {q}, ASGI send path (before)",
+                "ms",
+                asgi["websocket"]["latency_ms"].get(q, float("nan")),
+                asgi["redis"]["latency_ms"].get(q, float("nan")),
+                "Redis subscriber",
+            )
+        )
+    result.figures.append(
+        Figure(
+            f"API CPU per line per viewer, {asgi['clients']} clients, fan-out frames",
+            "µs",
+            runs[-1]["api_cpu_us_per_line_per_extra_client"],
+            asgi["api_cpu_us_per_line_per_extra_client"],
+            "ASGI send path",
+        )
+    )
     return result
+
+
+def _serve_with_asgi_send(systems: Systems) -> None:
+    """The same API on uvicorn's own WebSocket protocol: the relay then sends through ASGI, a
+    coroutine per viewer per event, each connection compressing for itself, as before the
+    fan-out frames. Same run, same machine: the baseline of the CPU per viewer."""
+    stack = systems.stack
+    assert stack.api is not None
+    stack.api.stop()
+    stack.api = start_api(systems.env, stack.port, systems.dir / "api-asgi.log", ws="auto")

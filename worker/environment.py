@@ -24,6 +24,7 @@ from app.config import Settings
 from app.db import session_scope
 from app.tasks import service
 from app.tasks.models import Task
+from app.tokens import issue_task_token
 from app.workspaces import worktrees
 from worker import brain
 
@@ -88,8 +89,6 @@ def prepare(settings: Settings, task: Task, home: str) -> RunSetup:
     private.mkdir(parents=True, exist_ok=True, mode=0o700)
     token = private / TOKEN_FILE
     descriptor = os.open(token, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    from app.auth import issue_task_token  # here: app.auth brings FastAPI, idle pools need none
-
     with os.fdopen(descriptor, "w") as file:
         file.write(issue_task_token(task.id))
     brain.ensure_custom_dir(settings)

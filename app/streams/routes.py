@@ -9,13 +9,13 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from app.auth import TICKET_SECONDS, issue_ticket
 from app.db import read_scope
 from app.errors import error_responses
 from app.names import SESSION_PATTERN, matches
 from app.streams.relay import StreamRelay, parse_client_message
 from app.streams.sinks import sink_for
 from app.tasks.models import Task, TaskStatus
+from app.tokens import TICKET_SECONDS, issue_ticket
 
 router = APIRouter(tags=["stream"])
 

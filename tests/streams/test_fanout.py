@@ -65,7 +65,7 @@ def test_every_way_of_starting_the_api_serves_the_fanout_protocol() -> None:
         "Dockerfile.api": r'"app\.main:app", "--ws", "([^"]+)"',
         "app/up.py": r'"--ws", "([^"]+)"',
         "tests/support/processes.py": r'"--ws",\s+"([^"]+)"',
-        "bench/systems.py": r'"--ws", "([^"]+)"',
+        "bench/systems.py": r'FANOUT_WS = "([^"]+)"',
     }
     for path, pattern in launchers.items():
         found = re.search(pattern, (ROOT / path).read_text())
