@@ -2,7 +2,9 @@
 clients of one API process watching the same task (its session), the clients in a process of
 their own. The CLI stand-in prints 200 lines 20 ms apart, each carrying the time it was written.
 Baseline, in the same run: a plain Redis subscriber on the session's channel (the transport the
-API relays from), so the difference is what the API's hub and relay add."""
+API relays from), so the difference is what the API's hub and relay add. Then the same API on
+uvicorn's own WebSocket protocol (the ASGI send path, as before the fan-out frames) with 1 and
+the most clients: the API's CPU per line per viewer, fan-out frames against ASGI send."""
 
 import os
 import threading
@@ -21,8 +23,7 @@ from bench.ws_clients import BENCH_T, Clients
 
 LINES = 200
 INTERVAL_MS = 20
-GOAL_CLIENTS = 100
-GOAL_P99_MS = 20.0
+GOAL_P99_MS = {100: 20.0, 1000: 50.0}  # clients → p99 goal (issue 17: 1,000 viewers ≤ 50 ms)
 
 
 class RedisWatcher(threading.Thread):
@@ -137,17 +138,17 @@ def run(ctx: Context) -> BenchResult:
                 f"{direct['lines']}/{LINES} over Redis"
             )
         for q in ("p50", "p99"):
-            goal = clients == GOAL_CLIENTS and q == "p99"
+            goal = clients in GOAL_P99_MS and q == "p99"
             figure = Figure(
                 f"line → WebSocket, {clients} client{'s' if clients > 1 else ''}, {q}",
                 "ms",
                 ws["latency_ms"].get(q, float("nan")),
                 direct["latency_ms"].get(q, float("nan")),
                 "Redis subscriber",
-                goal=f"≤ {GOAL_P99_MS:g} ms" if goal else "",
+                goal=f"≤ {GOAL_P99_MS[clients]:g} ms" if goal else "",
             )
             if goal:
-                figure.met = figure.system <= GOAL_P99_MS
+                figure.met = figure.system <= GOAL_P99_MS[clients]
             result.figures.append(figure)
         if clients > 1:
             entry["api_cpu_us_per_line_per_extra_client"] = round(_marginal_us(runs, entry), 2)

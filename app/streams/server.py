@@ -56,6 +56,13 @@ class FanoutWebSocketProtocol(WebSocketsSansIOProtocol):
         if self.response.status_code == 101:  # the ASGI task has not run yet: it sees this
             self.scope["extensions"][FRAMES_EXTENSION] = {"connection": self}
 
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if message["type"] == "websocket.accept":
+            # The handshake's request and response are never read again: a few KiB each, on
+            # every one of a thousand idle connections.
+            self.request = self.response = None  # type: ignore[assignment]
+
     @property
     def open(self) -> bool:
         """Accepted and not closing. Every way uvicorn closes sets one of these."""
