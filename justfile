@@ -27,7 +27,7 @@ up: setup frontend-build
 
 # Run the API server (uvicorn) on API_HOST:API_PORT
 api:
-    {{py}} -m uvicorn app.main:app --host "${API_HOST:-127.0.0.1}" --port "${API_PORT:-8000}"
+    {{py}} -m uvicorn app.main:app --ws app.streams.server:FanoutWebSocketProtocol --host "${API_HOST:-127.0.0.1}" --port "${API_PORT:-8000}"
 
 # Run one Celery worker (concurrency MAX_CONCURRENT_TASKS); NAME makes several on one host distinct
 worker name="worker":

@@ -12,9 +12,7 @@ Credentials, in `Authorization: Bearer …`:
   stands for the admin token, so a browser never puts the token in a URL.
 """
 
-import hashlib
 import hmac
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, TypeVar
@@ -29,13 +27,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import settings
 from app.errors import DomainError
+from app.tokens import TASK_TOKEN_PREFIX
+from app.tokens import task_id_of as _task_id_of
+from app.tokens import ticket_valid as _ticket_valid
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 PUBLIC = "public"
-TASK_TOKEN_PREFIX = "cca-task."
-TICKET_PREFIX = "cca-ticket."
-TICKET_SECONDS = 60
 
 # What a run's token may do, by where its task came from. A person with the admin token
 # started a dashboard or API task, so it may manage the brain; a webhook task was started by a
@@ -121,43 +119,6 @@ def access_of(route: BaseRoute | RouteContext) -> str | None:
     """PUBLIC, a task scope, or None (admin only) for a route."""
     endpoint = getattr(route, "endpoint", None)
     return getattr(endpoint, "__access__", None) or getattr(route, "__access__", None)
-
-
-# Signing: task tokens and tickets are HMACs under a key the API and the workers share.
-
-
-def _key() -> bytes:
-    if settings.TASK_TOKEN_SECRET:
-        return settings.TASK_TOKEN_SECRET.get_secret_value().encode()
-    admin = settings.API_TOKEN.get_secret_value() if settings.API_TOKEN else "auth-disabled"
-    return hmac.new(admin.encode(), b"ccagent task tokens", hashlib.sha256).digest()
-
-
-def _sign(message: str) -> str:
-    return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
-
-
-def issue_task_token(task_id: str) -> str:
-    """The token of one run: valid while its task is RUNNING, for its task's scopes."""
-    return f"{TASK_TOKEN_PREFIX}{task_id}.{_sign('task:' + task_id)}"
-
-
-def issue_ticket(now: float | None = None) -> str:
-    expires = int((time.time() if now is None else now) + TICKET_SECONDS)
-    return f"{TICKET_PREFIX}{expires}.{_sign(f'ticket:{expires}')}"
-
-
-def _task_id_of(token: str) -> str | None:
-    task_id, _, signature = token.removeprefix(TASK_TOKEN_PREFIX).partition(".")
-    valid = hmac.compare_digest(signature, _sign("task:" + task_id))
-    return task_id if task_id and valid else None
-
-
-def _ticket_valid(ticket: str) -> bool:
-    expires, _, signature = ticket.removeprefix(TICKET_PREFIX).partition(".")
-    if not expires.isdigit() or int(expires) < time.time():
-        return False
-    return hmac.compare_digest(signature, _sign(f"ticket:{expires}"))
 
 
 def is_admin_token(candidate: str) -> bool:

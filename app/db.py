@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from fastapi import Request
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
+from starlette.requests import Request  # FastAPI's own, without FastAPI: the worker imports this
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from app.config import settings

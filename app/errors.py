@@ -1,17 +1,14 @@
 """Domain errors, and the one place they become HTTP answers."""
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
 from loguru import logger
 from pydantic import BaseModel
 from redis.exceptions import RedisError
-from starlette.exceptions import HTTPException
-from starlette.routing import Match
+
+if TYPE_CHECKING:  # the worker raises these errors; only the API needs FastAPI
+    from fastapi import FastAPI
 
 
 class DomainError(Exception):
@@ -94,7 +91,14 @@ def describe_validation_errors(errors: Any) -> list[dict[str, Any]]:
     ]
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: "FastAPI") -> None:
+    from fastapi import Request
+    from fastapi.exception_handlers import http_exception_handler
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from starlette.exceptions import HTTPException
+    from starlette.routing import Match
+
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, error: DomainError) -> JSONResponse:
         return JSONResponse({"detail": error.message}, status_code=error.status_code)

@@ -169,6 +169,7 @@ def _start_services(
     flower_port = env.get("FLOWER_PORT", "5555")
     api = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", host, "--port", port]
     api += ["--timeout-graceful-shutdown", "5"]  # open WebSockets must not hold the stop
+    api += ["--ws", "app.streams.server:FanoutWebSocketProtocol"]  # one frame for every viewer
     worker = [str(BIN / "celery"), "-A", "worker.celery_app", "worker", "-n", "worker@%h"]
     worker += ["--loglevel", env.get("LOG_LEVEL", "INFO")]
     # Flower reads FLOWER_BASIC_AUTH from the environment: the password stays off argv.

@@ -16,6 +16,8 @@ from tests.support.processes import Proc
 MIB = 1024 * 1024
 WARM_TASKS = 4
 SETTLE_SECONDS = 2
+GOAL_KIB_PER_VIEWER = 40  # issue 17
+GOAL_POOL_RATIO = 1.2
 
 
 def _mib(proc: psutil.Process) -> dict[str, float]:
@@ -56,8 +58,8 @@ def run(ctx: Context) -> BenchResult:
             "worker": worker_memory(systems.stack.workers[0]),
             "bare_worker": worker_memory(systems.bare_worker),
         }
-        url = f"{systems.ws_base}/bench-memory-clients?token={systems.token}"
-        with Clients(url, count, 120, systems.dir / "clients.log") as clients:
+        url = f"{systems.ws_base}/bench-memory-clients"
+        with Clients(url, count, 120, systems.dir / "clients.log", systems.token) as clients:
             connect_seconds = clients.wait_ready()
             time.sleep(SETTLE_SECONDS)
             holding = _mib(api)
@@ -71,6 +73,19 @@ def run(ctx: Context) -> BenchResult:
         "api_rss_per_client_kib": round(per_client_kib, 1),
     }
     worker, bare = idle["worker"], idle["bare_worker"]
+    per_viewer = Figure(
+        "API per idle WebSocket viewer, RSS", "KiB", round(per_client_kib, 1), goal="≤ 40 KiB"
+    )
+    per_viewer.met = per_client_kib <= GOAL_KIB_PER_VIEWER
+    pool = Figure(
+        "worker pool process idle, RSS each",
+        "MiB",
+        worker["pool_rss_each"],
+        bare["pool_rss_each"],
+        "bare Celery",
+        goal=f"≤ {GOAL_POOL_RATIO:g}x",
+    )
+    pool.met = pool.ratio is not None and pool.ratio <= GOAL_POOL_RATIO
     result.figures += [
         Figure("API idle, RSS", "MiB", idle["api"]["rss"]),
         Figure(
@@ -87,13 +102,8 @@ def run(ctx: Context) -> BenchResult:
             bare["main"]["rss"],
             "bare Celery",
         ),
-        Figure(
-            "worker pool process idle, RSS each",
-            "MiB",
-            worker["pool_rss_each"],
-            bare["pool_rss_each"],
-            "bare Celery",
-        ),
+        per_viewer,
+        pool,
         Figure(
             "worker main + pool idle, RSS",
             "MiB",

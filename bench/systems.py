@@ -133,8 +133,13 @@ def _started(proc: Proc, ready: Callable[[], bool], what: str, timeout: float = 
     return proc
 
 
-def start_api(env: dict[str, str], port: int, log: Path) -> Proc:
+# The API's WebSocket protocol, as every launcher of the API names it.
+FANOUT_WS = "app.streams.server:FanoutWebSocketProtocol"
+
+
+def start_api(env: dict[str, str], port: int, log: Path, ws: str = FANOUT_WS) -> Proc:
     command = [str(BIN / "python"), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1"]
+    command += ["--ws", ws]
     command += ["--port", str(port), "--log-level", "warning"]
 
     def ready() -> bool:

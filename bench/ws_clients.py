@@ -1,15 +1,18 @@
 """Many WebSocket clients in a process of their own, apart from the API and from the benchmark.
 
-`python -m bench.ws_clients URL COUNT TIMEOUT` opens COUNT connections to URL (asyncio, uvloop
-when installed), prints `ready`, then records each event with the time it was received, until
-every client got a terminal event, a line arrives on stdin, or TIMEOUT seconds pass. It prints
-one JSON line: the latency of every `task.output` line carrying `bench_t` (the time the CLI
-wrote it), from the CLI's write to the client's receipt. `Clients` runs it from the parent.
+`python -m bench.ws_clients URL COUNT TIMEOUT` opens COUNT connections to URL (lean viewers,
+bench/ws_viewer.py, on uvloop when installed; the API token in BENCH_WS_TOKEN goes in each
+one's Authorization header), prints `ready`, then records each message with the time it was
+received, until every client got a terminal event, a line arrives on stdin, or TIMEOUT seconds
+pass. It prints one JSON line: the latency of every `task.output` line carrying `bench_t` (the
+time the CLI wrote it), from the CLI's write to the client's receipt, and this process's CPU
+time. `Clients` runs it from the parent.
 """
 
 import asyncio
 import contextlib
 import json
+import os
 import re
 import resource
 import select
@@ -18,11 +21,11 @@ import sys
 import time
 from pathlib import Path
 from typing import IO, Any
-
-from websockets.asyncio.client import ClientConnection, connect
+from urllib.parse import urlsplit
 
 from app.streams.events import TERMINAL_EVENTS, peek_header
 from bench.stats import summary_ms
+from bench.ws_viewer import Viewer
 
 BENCH_T = re.compile(r'bench_t\\":([0-9.eE+-]+)')
 CONNECTING_AT_ONCE = 50
@@ -35,15 +38,6 @@ def raise_fd_limit(needed: int) -> None:
     if soft != resource.RLIM_INFINITY and soft < needed:
         ceiling = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
-
-
-async def _read(ws: ClientConnection, log: Received) -> None:
-    async for raw in ws:
-        text = raw if isinstance(raw, str) else raw.decode()
-        log.append((time.time(), text))
-        header = peek_header(text)
-        if header and header[0] in TERMINAL_EVENTS:
-            return
 
 
 def _stdin_closed_or_line() -> asyncio.Future[None]:
@@ -85,30 +79,38 @@ def summarise(logs: list[Received]) -> dict[str, Any]:
 async def main(url: str, count: int, timeout: float) -> dict[str, Any]:
     raise_fd_limit(count + 256)
     gate = asyncio.Semaphore(CONNECTING_AT_ONCE)
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    token = os.environ["BENCH_WS_TOKEN"]
+    loop = asyncio.get_running_loop()
 
-    async def open_one() -> ClientConnection:
+    async def open_one() -> Viewer:
         async with gate:
-            return await connect(
-                url, max_size=None, max_queue=None, ping_interval=None, open_timeout=120
+            _, viewer = await loop.create_connection(
+                lambda: Viewer(f"{host}:{port}", path, token), host, port
             )
+            await asyncio.wait_for(viewer.opened, 120)
+            return viewer
 
     started = time.monotonic()
-    sockets = await asyncio.gather(*(open_one() for _ in range(count)))
+    viewers = await asyncio.gather(*(open_one() for _ in range(count)))
     print(f"ready {time.monotonic() - started:.3f}", flush=True)
-    logs: list[Received] = [[] for _ in sockets]
-    readers: asyncio.Future[Any] = asyncio.gather(
-        *(_read(ws, log) for ws, log in zip(sockets, logs, strict=True))
-    )
+    cpu_ready = time.process_time()
+    everyone: asyncio.Future[Any] = asyncio.gather(*(viewer.finished for viewer in viewers))
     stop: asyncio.Future[Any] = _stdin_closed_or_line()
-    await asyncio.wait([readers, stop], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    readers.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await readers
+    await asyncio.wait([everyone, stop], timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    cpu_receiving = time.process_time() - cpu_ready
+    for viewer in viewers:
+        viewer.close()
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(asyncio.gather(*(ws.close() for ws in sockets)), timeout=10)
+        await asyncio.wait_for(everyone, timeout=10)
+    logs = [[(at, payload.decode()) for at, payload in viewer.received] for viewer in viewers]
     return {
+        "client": "bench/ws_viewer.py",
         "connect_seconds": round(time.monotonic() - started, 3),
         "cpu_seconds": round(time.process_time(), 3),
+        "cpu_seconds_receiving": round(cpu_receiving, 3),
         **summarise(logs),
     }
 
@@ -116,12 +118,16 @@ async def main(url: str, count: int, timeout: float) -> dict[str, Any]:
 class Clients:
     """The parent's handle on a clients process; it is killed on the way out, whatever happens."""
 
-    def __init__(self, url: str, count: int, timeout: float, log: Path) -> None:
+    def __init__(self, url: str, count: int, timeout: float, log: Path, token: str) -> None:
         self.timeout = timeout
         self._log: IO[bytes] = log.open("ab")
         command = [sys.executable, "-m", "bench.ws_clients", url, str(count), str(timeout)]
         self.proc = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            env={**os.environ, "BENCH_WS_TOKEN": token},
         )
 
     @property

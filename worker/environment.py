@@ -20,11 +20,11 @@ from pathlib import Path
 
 from loguru import logger
 
-from app.auth import issue_task_token
 from app.config import Settings
 from app.db import session_scope
 from app.tasks import service
 from app.tasks.models import Task
+from app.tokens import issue_task_token
 from app.workspaces import worktrees
 from worker import brain
 

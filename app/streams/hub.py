@@ -1,6 +1,7 @@
 """One Redis subscription per channel per API process, fanned out to every local listener.
 
-A thousand browsers watching one task cost one Redis subscription. When Redis goes away the
+A thousand browsers watching one task cost one Redis subscription, and each event is decoded and
+parsed once for all of them. When Redis goes away the
 hub reconnects, subscribes again, and tells every listener to fill the gap from the buffer.
 """
 
@@ -12,6 +13,7 @@ from loguru import logger
 from redis.asyncio.client import PubSub
 
 from app.redis_client import new_async_redis
+from app.streams.frames import StreamEvent
 
 RECONNECTED = (
     "__reconnected__"  # offered to every listener after a reconnect: events may be missing
@@ -20,7 +22,7 @@ RECONNECT_DELAY_SECONDS = 0.5
 
 
 class Listener(Protocol):
-    def offer(self, raw: str) -> None:
+    def offer(self, event: StreamEvent) -> None:
         """Take an event; never block (one slow listener must not hold up the others)."""
 
 
@@ -34,6 +36,7 @@ class StreamHub:
         # commands: two first subscribes at once would each open one, and one would be lost.
         self._commands = asyncio.Lock()
         self._reader: asyncio.Task[None] | None = None
+        self._unsubscribing: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         self._reader = asyncio.create_task(self._read_forever(), name="stream-hub")
@@ -55,18 +58,26 @@ class StreamHub:
                 logger.warning("subscribe to {} deferred: {}", channel, error)
         self._has_channels.set()
 
-    async def unsubscribe(self, channel: str, listener: Listener) -> None:
+    def leave(self, channel: str, listener: Listener) -> None:
+        """Stop offering the channel's events to the listener at once; the Redis subscription
+        ends in the background once nobody listens."""
         listeners = self._listeners.get(channel)
         if listeners is None:
             return
         listeners.discard(listener)
         if not listeners:
             del self._listeners[channel]
-            try:
-                async with self._commands:
+            task = asyncio.create_task(self._unsubscribe_if_unused(channel))
+            self._unsubscribing.add(task)
+            task.add_done_callback(self._unsubscribing.discard)
+
+    async def _unsubscribe_if_unused(self, channel: str) -> None:
+        try:
+            async with self._commands:
+                if channel not in self._listeners:  # nobody came back meanwhile
                     await self._pubsub.unsubscribe(channel)
-            except Exception as error:
-                logger.debug("unsubscribe from {} failed: {}", channel, error)
+        except Exception as error:
+            logger.debug("unsubscribe from {} failed: {}", channel, error)
 
     @property
     def listener_count(self) -> int:
@@ -87,11 +98,16 @@ class StreamHub:
                 if not self._listeners:
                     self._has_channels.clear()
                 continue
-            channel = message["channel"].decode()
+            listeners = self._listeners.get(message["channel"].decode())
+            if not listeners:
+                continue
             data = message["data"]
-            raw = data.decode() if isinstance(data, bytes) else str(data)
-            for listener in list(self._listeners.get(channel, ())):
-                listener.offer(raw)
+            event = StreamEvent(data.decode() if isinstance(data, bytes) else str(data))
+            for listener in list(listeners):  # decoded and parsed once for all of them
+                try:
+                    listener.offer(event)
+                except Exception:  # one broken listener must not stop the others
+                    logger.exception("a stream listener failed to take an event")
 
     async def _reconnect(self) -> None:
         while True:
@@ -106,6 +122,7 @@ class StreamHub:
             except Exception as error:
                 logger.debug("stream hub reconnect failed: {}", error)
         logger.info("stream hub reconnected to Redis")
+        marker = StreamEvent(RECONNECTED)
         for listeners in list(self._listeners.values()):
             for listener in list(listeners):
-                listener.offer(RECONNECTED)
+                listener.offer(marker)

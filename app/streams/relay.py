@@ -8,14 +8,19 @@ the task's Redis buffer when they reach back far enough, else from the database 
 time (it holds every saved line, and the task's own events are rebuilt from its row), then the
 buffer for the newest lines the worker has not saved yet.
 
-A client that falls more than WS_MAX_PENDING_EVENTS behind is dropped (`overflowed` is set; the
-route closes the socket with 1013): its memory here stays bounded. Every WebSocket uses this one
-module.
+A live event the client can take at once is written straight to its socket by the hub's own
+loop (no coroutine per client per event: what makes a thousand viewers affordable). Anything
+else, a gap to fill or a socket whose buffer is full, goes to a backlog drained in order by a
+coroutine that exists only while there is a backlog. A client that falls more than
+WS_MAX_PENDING_EVENTS behind is dropped (`overflowed` is set; the route closes the socket with
+1013): its memory here stays bounded, and the backlog holds references to events every viewer
+shares. Every WebSocket uses this one module.
 """
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections import deque
 
 from loguru import logger
 from redis.asyncio import Redis
@@ -24,100 +29,134 @@ from sqlmodel import Session
 from app.config import settings
 from app.db import read_scope
 from app.streams import events
+from app.streams.frames import StreamEvent
 from app.streams.hub import RECONNECTED, StreamHub
+from app.streams.sinks import Sink
 from app.tasks import output
 from app.tasks.models import Task
 
-Send = Callable[[str], Awaitable[None]]
 REPLAY_PAGE = 500  # events read at once, from the buffer's end or from the database
 
 
 class StreamRelay:
-    def __init__(self, hub: StreamHub, redis: Redis, send: Send) -> None:
+    def __init__(self, hub: StreamHub, redis: Redis, sink: Sink) -> None:
         self.hub = hub
         self.redis = redis
-        self.send = send
-        self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.sink = sink
+        self.backlog: deque[StreamEvent] = deque()
         self.max_pending = settings.WS_MAX_PENDING_EVENTS
-        self.overflowed = asyncio.Event()
+        self.overflowed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.channels: set[str] = set()
         self.sent: dict[str, int] = {}
         self.ended: set[str] = set()  # tasks whose last event this client has had
-        # Filling a gap and forwarding live events never interleave: the wire stays in order.
+        # Filling a gap and draining the backlog never interleave: the wire stays in order.
         self.lock = asyncio.Lock()
+        self._drainer: asyncio.Task[None] | None = None
+        self._filling = 0  # fills in progress outside the drainer: live events wait
 
-    def offer(self, raw: str) -> None:
-        """A live event from the hub: queued, unless the client is too far behind already."""
-        if self.queue.qsize() < self.max_pending:
-            self.queue.put_nowait(raw)
-        elif not self.overflowed.is_set():
-            logger.info("a WebSocket client fell {} events behind; dropping it", self.max_pending)
-            self.overflowed.set()
+    def offer(self, event: StreamEvent) -> None:
+        """A live event from the hub. The common case, a client that is caught up and whose
+        socket has room, gets it at once (no coroutine, no queue); otherwise it waits in the
+        backlog, unless the client is too far behind already."""
+        if self._drainer is None and not self._filling and event.is_event:
+            last = self.sent.get(event.task_id, -1)
+            if event.seq <= last:
+                return
+            if event.seq == last + 1 and self.sink.try_write(event):
+                self.sent[event.task_id] = event.seq
+                if event.is_terminal:
+                    self._ended(event)
+                return
+        if len(self.backlog) >= self.max_pending:
+            if not self.overflowed.done():
+                logger.info(
+                    "a WebSocket client fell {} events behind; dropping it", self.max_pending
+                )
+                self.overflowed.set_result(None)
+            return
+        self.backlog.append(event)
+        if self._drainer is None:
+            self._drainer = asyncio.create_task(self._drain())
 
     async def follow_session(self, session_id: str, active_task_ids: list[str]) -> None:
         await self._subscribe(events.session_channel(session_id))
-        async with self.lock:
-            for task_id in active_task_ids:
-                await self._fill(task_id, up_to=None)
+        await self._fill_now(active_task_ids)
 
     async def follow_task(self, task_id: str) -> None:
         await self._subscribe(events.task_channel(task_id))
-        async with self.lock:
-            await self._fill(task_id, up_to=None)
+        await self._fill_now([task_id])
 
-    async def unfollow_task(self, task_id: str) -> None:
+    async def _fill_now(self, task_ids: list[str]) -> None:
+        self._filling += 1
+        try:
+            async with self.lock:
+                for task_id in task_ids:
+                    await self._fill(task_id, up_to=None)
+        finally:
+            self._filling -= 1
+
+    def unfollow_task(self, task_id: str) -> None:
         channel = events.task_channel(task_id)
         if channel in self.channels:
             self.channels.discard(channel)
-            await self.hub.unsubscribe(channel, self)
+            self.hub.leave(channel, self)
 
-    async def pump(self) -> None:
-        """Forward live events until cancelled."""
-        while True:
-            raw = await self.queue.get()
-            async with self.lock:
-                await self._forward(raw)
+    async def close(self) -> None:
+        if self._drainer is not None:
+            self._drainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._drainer
+        for channel in self.channels:
+            self.hub.leave(channel, self)
+        self.channels.clear()
 
-    async def _forward(self, raw: str) -> None:
-        if raw == RECONNECTED:
+    async def _drain(self) -> None:
+        """Forward the backlog in order, filling gaps and waiting for room as needed."""
+        try:
+            while self.backlog:
+                event = self.backlog.popleft()
+                async with self.lock:
+                    try:
+                        await self._forward(event)
+                    except Exception as error:  # Redis or the database away: the next event
+                        logger.warning("stream relay could not forward an event: {}", error)
+        finally:
+            self._drainer = None
+
+    async def _forward(self, event: StreamEvent) -> None:
+        if event.text == RECONNECTED:
             for task_id in list(self.sent):
                 if task_id not in self.ended:
                     await self._fill(task_id, up_to=None)
             return
-        header = events.peek_header(raw)
-        if header is None:
+        if not event.is_event:
             return
-        event_type, task_id, seq = header
-        last = self.sent.get(task_id, -1)
-        if seq <= last:
+        last = self.sent.get(event.task_id, -1)
+        if event.seq <= last:
             return
-        if seq > last + 1:
-            await self._fill(task_id, up_to=seq - 1)
-        await self._deliver(task_id, seq, raw)
-        if event_type in events.TERMINAL_EVENTS:
-            await self.unfollow_task(task_id)
-
-    async def close(self) -> None:
-        for channel in self.channels:
-            await self.hub.unsubscribe(channel, self)
-        self.channels.clear()
+        if event.seq > last + 1:
+            await self._fill(event.task_id, up_to=event.seq - 1)
+        await self._deliver(event)
 
     async def _subscribe(self, channel: str) -> None:
         if channel not in self.channels:
             self.channels.add(channel)
             await self.hub.subscribe(channel, self)
 
-    async def _deliver(self, task_id: str, seq: int, raw: str) -> None:
-        self.sent[task_id] = seq
-        header = events.peek_header(raw)
-        if header and header[0] in events.TERMINAL_EVENTS:
-            self.ended.add(task_id)
-        await self.send(raw)
+    def _ended(self, event: StreamEvent) -> None:
+        self.ended.add(event.task_id)
+        self.unfollow_task(event.task_id)
+
+    async def _deliver(self, event: StreamEvent) -> None:
+        self.sent[event.task_id] = event.seq
+        await self.sink.send(event)
+        if event.is_terminal:
+            self._ended(event)
 
     async def _deliver_all(self, task_id: str, backlog: list[tuple[int, str]]) -> None:
         for seq, raw in backlog:
             if seq > self.sent.get(task_id, -1):
-                await self._deliver(task_id, seq, raw)
+                await self._deliver(StreamEvent(raw))
 
     async def _fill(self, task_id: str, up_to: int | None) -> None:
         """Send what the client missed of a task (through `up_to` if given), in seq order."""

@@ -9,12 +9,13 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel
 from sqlmodel import col, select
 
-from app.auth import TICKET_SECONDS, issue_ticket
 from app.db import read_scope
 from app.errors import error_responses
 from app.names import SESSION_PATTERN, matches
 from app.streams.relay import StreamRelay, parse_client_message
+from app.streams.sinks import sink_for
 from app.tasks.models import Task, TaskStatus
+from app.tokens import TICKET_SECONDS, issue_ticket
 
 router = APIRouter(tags=["stream"])
 
@@ -62,32 +63,30 @@ async def session_stream(websocket: WebSocket, session_id: str) -> None:
         )
         return
     await websocket.accept()
-    relay = StreamRelay(websocket.app.state.hub, websocket.app.state.redis, websocket.send_text)
+    sink = sink_for(websocket)
+    relay = StreamRelay(websocket.app.state.hub, websocket.app.state.redis, sink)
     serve = asyncio.create_task(_serve(websocket, relay, session_id))
-    behind = asyncio.create_task(relay.overflowed.wait())
     try:
-        await asyncio.wait({serve, behind}, return_when=asyncio.FIRST_COMPLETED)
-        if behind.done():
+        await asyncio.wait({serve, relay.overflowed}, return_when=asyncio.FIRST_COMPLETED)
+        if relay.overflowed.done():
             serve.cancel()  # a send to this client may be stuck: the client does not read
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await serve
+            await relay.close()  # its backlog too
             with contextlib.suppress(Exception):
-                await websocket.close(code=TRY_AGAIN_LATER, reason=TOO_FAR_BEHIND)
+                await sink.close(TRY_AGAIN_LATER, TOO_FAR_BEHIND)
     finally:
-        for task in (serve, behind):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        serve.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await serve
         await relay.close()
 
 
 async def _serve(websocket: WebSocket, relay: StreamRelay, session_id: str) -> None:
-    pump: asyncio.Task[None] | None = None
     try:
         await relay.follow_session(
             session_id, await asyncio.to_thread(_active_task_ids, session_id)
         )
-        pump = asyncio.create_task(relay.pump())
         while True:
             request = parse_client_message(await websocket.receive_text())
             if request is None:
@@ -105,11 +104,6 @@ async def _serve(websocket: WebSocket, relay: StreamRelay, session_id: str) -> N
                         {"type": "error", "task_id": request[1], "detail": "No such task"}
                     )
             else:
-                await relay.unfollow_task(request[1])
+                relay.unfollow_task(request[1])
     except WebSocketDisconnect:
         pass
-    finally:
-        if pump is not None:
-            pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await pump

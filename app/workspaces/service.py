@@ -2,7 +2,7 @@
 worker/run.py): publish what a `fix` or `approve` changed, then remove the worktree, or keep it
 FAILED_WORKSPACE_KEEP_SECONDS when the task failed (for inspection; the sweep removes it)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loguru import logger
 
@@ -10,9 +10,11 @@ from app.config import Settings
 from app.db import read_scope
 from app.tasks.models import Task, TaskStatus
 from app.webhooks.models import Thread, ThreadRun
-from app.webhooks.outbound import ProviderError
-from app.workspaces import publish, repos, worktrees
+from app.workspaces import repos, worktrees
 from app.workspaces.errors import WorkspaceError
+
+if TYPE_CHECKING:  # publishing is rare: an idle worker loads neither it nor its HTTP client
+    from app.workspaces import publish
 
 PUBLISHING_VERBS = frozenset({"fix", "approve"})
 
@@ -28,6 +30,8 @@ def conclude(
         try:
             status, values = _publish(settings, task, cache, values)
         except Exception as error:  # the task still ends, and says why nothing was published
+            from app.webhooks.outbound import ProviderError
+
             if isinstance(error, WorkspaceError | ProviderError):
                 logger.warning("task {}: its changes were not published: {}", task.id, error)
             else:
@@ -47,7 +51,9 @@ class NotPublished(Exception):
     """A `fix` whose changes this system does not push yet (on a pull request's thread)."""
 
 
-def _target(settings: Settings, task: Task, cache: Any) -> publish.Target | None:
+def _target(settings: Settings, task: Task, cache: Any) -> "publish.Target | None":
+    from app.workspaces import publish
+
     """The issue a `fix` or `approve` answers, for a task started on a GitHub issue."""
     with read_scope() as db:
         run = db.get(ThreadRun, task.id)
@@ -78,6 +84,8 @@ def _publish(
         return TaskStatus.COMPLETED, _noted(values, note)
     if target is None:
         return TaskStatus.COMPLETED, values
+    from app.workspaces import publish
+
     path = worktrees.workspace(settings, task.id)
     url = publish.publish(settings, task, path, target)
     if url is None:

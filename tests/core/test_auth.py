@@ -8,10 +8,11 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketDenialResponse
 
-from app.auth import PUBLIC, TASK_SCOPES, issue_task_token, issue_ticket, route_table
+from app.auth import PUBLIC, TASK_SCOPES, route_table
 from app.db import session_scope
 from app.main import app
 from app.tasks.models import Task, TaskStatus
+from app.tokens import issue_task_token, issue_ticket
 from tests.support.processes import migrate
 
 ADMIN = {"Authorization": f"Bearer {os.environ['API_TOKEN']}"}

@@ -6,9 +6,9 @@ import os
 
 from loguru import logger
 
-from app.auth import issue_task_token, issue_ticket
 from app.config import settings
 from app.logging import REDACTED, configured_secrets, redact, setup_logging
+from app.tokens import issue_task_token, issue_ticket
 
 ADMIN_TOKEN = os.environ["API_TOKEN"]
 

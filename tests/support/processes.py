@@ -76,6 +76,8 @@ def start_api(env: dict[str, str], port: int, log: Path, log_level: str = "warni
         "-m",
         "uvicorn",
         "app.main:app",
+        "--ws",
+        "app.streams.server:FanoutWebSocketProtocol",
         "--host",
         "127.0.0.1",
         "--port",
