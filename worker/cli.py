@@ -1,9 +1,10 @@
-"""The CLI's command line, and reading its `result` line."""
+"""The CLI's command line, reading its output, and reading its `result` line."""
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 from app.config import Settings
 from app.tasks.models import Task
@@ -36,6 +37,34 @@ def build_argv(settings: Settings, task: Task, max_budget_usd: float | None = No
     if max_budget_usd is not None:
         argv += ["--max-budget-usd", repr(max_budget_usd)]  # shortest exact form: 0.01, 1e-07
     return argv + brain.cli_args(settings)
+
+
+READ_BYTES = 1 << 16
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[list[bytes]]:
+    """The stream's lines as they come, in batches: the whole lines that one read brought
+    (several, when the CLI printed them together). No length limit: a line may span many
+    reads. A last line without its newline comes at the end."""
+    partial = bytearray()
+    while chunk := stream.read1(READ_BYTES):  # type: ignore[attr-defined]
+        batch: list[bytes] = []
+        start = 0
+        end = chunk.find(b"\n")
+        while end != -1:
+            if partial:
+                partial += chunk[start : end + 1]
+                batch.append(bytes(partial))
+                partial.clear()
+            else:
+                batch.append(chunk[start : end + 1])
+            start = end + 1
+            end = chunk.find(b"\n", start)
+        partial += chunk[start:]
+        if batch:
+            yield batch
+    if partial:
+        yield [bytes(partial)]
 
 
 @dataclass

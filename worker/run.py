@@ -19,7 +19,7 @@ from app.tasks import service
 from app.tasks.models import Task, TaskStatus
 from app.workspaces import service as workspaces
 from worker import environment, process
-from worker.cli import ResultLine, build_argv
+from worker.cli import ResultLine, build_argv, read_lines
 from worker.outcome import Run, UsageTally, outcome, parse_result
 from worker.recorder import LineRecorder
 from worker.watchdog import RUN_IN_PROGRESS, SHUTTING_DOWN, Watchdog
@@ -103,12 +103,13 @@ def _run_cli(
         watcher.start()
         try:
             assert proc.stdout is not None
-            for raw in iter(proc.stdout.readline, b""):
-                text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-                recorder.line(text)
-                usage.observe(text)
-                if '"type":"result"' in text:  # parse only candidates: lines can be huge
-                    result = parse_result(text) or result
+            for batch in read_lines(proc.stdout):
+                texts = [raw.decode("utf-8", errors="replace").rstrip("\r\n") for raw in batch]
+                recorder.lines(texts)
+                for text in texts:
+                    usage.observe(text)
+                    if '"type":"result"' in text:  # parse only candidates: lines can be huge
+                        result = parse_result(text) or result
             exit_code = proc.wait()
         finally:
             watchdog.done.set()
