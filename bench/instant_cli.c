@@ -71,15 +71,18 @@ static size_t json_escape(char *out, const char *text, size_t length, size_t lim
     return o;
 }
 
-static void emit_result(const char *session, const char *text, int output_tokens, int ms) {
-    char line[2048];
-    int n = snprintf(line, sizeof line,
+/* The `result` line after what `before` holds, written in one write (one wakeup of the reader,
+ * as bench/instant_cli.py's single write). */
+static void emit_result(const char *before, const char *session, const char *text,
+                        int output_tokens, int ms) {
+    char line[8192];
+    int n = snprintf(line, sizeof line, "%s"
                      "{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,"
                      "\"result\":\"%s\",\"total_cost_usd\":0.0001,\"usage\":{\"input_tokens\":10,"
                      "\"output_tokens\":%d,\"cache_creation_input_tokens\":0,"
                      "\"cache_read_input_tokens\":0},\"num_turns\":1,\"duration_ms\":%d,"
                      "\"session_id\":\"%s\"}\n",
-                     text, output_tokens, ms, session);
+                     before, text, output_tokens, ms, session);
     write_all(1, line, (size_t)n);
 }
 
@@ -93,10 +96,10 @@ static void instant(const char *session, const char *head) {
                      "\"usage\":{\"input_tokens\":10,\"output_tokens\":5,"
                      "\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0}}}\n",
                      session, session, head);
-    write_all(1, out, (size_t)n);
+    (void)n;
     char text[600];
     snprintf(text, sizeof text, "ok: %s", head);
-    emit_result(session, text, 5, 1);
+    emit_result(out, session, text, 5, 1);
 }
 
 static void stream(const char *session, long count, double interval) {
@@ -120,7 +123,7 @@ static void stream(const char *session, long count, double interval) {
     }
     char text[64];
     snprintf(text, sizeof text, "streamed %ld lines", count);
-    emit_result(session, text, (int)count, (int)((double)count * interval * 1000));
+    emit_result("", session, text, (int)count, (int)((double)count * interval * 1000));
 }
 
 int main(int argc, char **argv) {

@@ -64,8 +64,11 @@ async def _system(systems: Systems, count: int) -> dict[str, Any]:
     counts = {"completed": 0, "other": 0}
     last = 0.0
     all_done = asyncio.Event()
-    url = f"{systems.ws_base}/{SESSION}?token={systems.token}"
-    async with connect(url, max_size=None, max_queue=None, ping_interval=None) as ws:
+    url = f"{systems.ws_base}/{SESSION}"
+    auth = {"Authorization": f"Bearer {systems.token}"}
+    async with connect(
+        url, additional_headers=auth, max_size=None, max_queue=None, ping_interval=None
+    ) as ws:
 
         async def read() -> None:
             nonlocal last
