@@ -24,6 +24,7 @@ from app.webhooks.outbox import mark_due as mark_thread_reply_due
 
 DEFAULT_SESSION_ID = "default"
 WEBHOOK_SOURCE = "webhook"  # the prefix of a webhook task's source: webhook:github, …
+NOT_SENT = "Not queued: Redis was unavailable when the task was submitted"
 
 
 def get_task(db: Session, task_id: str) -> Task:
@@ -131,9 +132,6 @@ def submit(db: Session, **fields: Any) -> Task:
     except Exception as error:
         _left_to_the_sweeper(task, error)
     return task
-
-
-NOT_SENT = "Not queued: Redis was unavailable when the task was submitted"
 
 
 def _left_to_the_sweeper(task: Task, error: Exception) -> None:
