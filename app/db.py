@@ -101,7 +101,12 @@ def database_now(db: Session, offset_seconds: float = 0.0) -> ColumnElement[date
     """The database's own clock (UTC), plus an offset: heartbeats and their check read one clock
     however many hosts write. On SQLite it is written as SQLAlchemy stores datetimes, so the two
     compare as text."""
-    if db.get_bind().dialect.name == "sqlite":
+    return database_clock(db.get_bind().dialect.name, offset_seconds)
+
+
+def database_clock(dialect: str, offset_seconds: float = 0.0) -> ColumnElement[datetime]:
+    """database_now() for a database kind ("sqlite", "postgresql"), for statements built once."""
+    if dialect == "sqlite":
         return func.strftime(
             "%Y-%m-%d %H:%M:%f", "now", f"{offset_seconds:+.3f} seconds", type_=DateTime
         )

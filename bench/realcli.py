@@ -1,9 +1,9 @@
 """The real CLI's share: `POST /api/tasks` → `task.completed` with the real `claude` on the model
 stub, beside the same CLI run alone (no API, no Celery) with the argv and environment the worker
 gives it (worker/cli.py: same flags, the prompt on stdin, private HOME, ANTHROPIC_BASE_URL to the
-stub, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1), interleaved run by run. The figure is the
-system's overhead as a percentage of the CLI's own time. A third arm, bare Celery running the
-same command, shows what any Celery dispatch costs on the same machine."""
+stub, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1), interleaved run by run, and beside a third
+arm, bare Celery running the same command. The goal: what the system adds to a run (the median
+of its paired differences with the CLI alone) is at most 1.5x what bare Celery adds."""
 
 import statistics
 import subprocess
@@ -24,7 +24,7 @@ SESSION = "bench-realcli"
 REAL_CLI = ROOT / "node_modules" / ".bin" / "claude"
 WARMUP = 4  # the worker's pool processes each have a HOME of their own to warm
 TIMEOUT_SECONDS = 180
-GOAL_PERCENT = 2.0
+GOAL_RATIO = 1.5
 ARMS = ("system", "bare", "cli")
 
 
@@ -117,16 +117,27 @@ def run(ctx: Context) -> BenchResult:
         "samples_ms": {k: [round(v * 1000, 1) for v in values] for k, values in took.items()},
     }
     for kind, name in (("system", "POST → task.completed"), ("bare", "bare Celery round trip")):
-        figure = Figure(
-            f"{name} p50, real CLI on the stub",
-            "ms",
-            stats[kind]["p50"],
-            stats["cli"]["p50"],
-            "CLI alone",
-            ratio_kind="%",
-            goal=f"≤ {GOAL_PERCENT:g} %" if kind == "system" else "",
+        result.figures.append(
+            Figure(
+                f"{name} p50, real CLI on the stub",
+                "ms",
+                stats[kind]["p50"],
+                stats["cli"]["p50"],
+                "CLI alone",
+                ratio_kind="%",
+            )
         )
-        if kind == "system":
-            figure.met = figure.ratio is not None and figure.ratio <= GOAL_PERCENT
-        result.figures.append(figure)
+    added = result.details["paired_difference_ms"]
+    figure = Figure(
+        "added to a real CLI run (median paired difference with the CLI alone)",
+        "ms",
+        added["system"]["p50"],
+        added["bare"]["p50"],
+        "bare Celery adds",
+        goal=f"≤ {GOAL_RATIO}x",
+    )
+    # A negative baseline (bare Celery "faster" than the CLI alone) is noise: no verdict then.
+    if figure.ratio is not None and added["bare"]["p50"] > 0:
+        figure.met = added["system"]["p50"] <= GOAL_RATIO * added["bare"]["p50"]
+    result.figures.append(figure)
     return result

@@ -34,6 +34,8 @@ class Figure:
     def ratio(self) -> float | None:
         if self.baseline is None or self.baseline == 0 or math.isnan(self.baseline):
             return None
+        if self.ratio_kind == "x" and (self.baseline < 0 or self.system < 0):
+            return None  # a ratio of differences that came out negative (noise) means nothing
         if self.ratio_kind == "%":
             return (self.system - self.baseline) / self.baseline * 100
         return self.system / self.baseline

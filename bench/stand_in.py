@@ -1,7 +1,8 @@
 """The CLI stand-in the benchmarks run, through a launcher written by `bench.systems`.
 
-It first notes when it started (with BENCH_START_LOG set: one `prompt<TAB>time.time()` line per
-run; the prompt comes after `-p` or on stdin), then either runs bench/instant_cli.py, the
+It first notes when it started (with BENCH_START_LOG set: one `time.time()<TAB>-<TAB>prompt` line
+per run, as bench/instant_cli.c writes them but for the end, which it leaves unnoted; the prompt
+comes after `-p` or on stdin), then either runs bench/instant_cli.py, the
 instant stand-in, or, for a prompt `@bench stream COUNT MILLISECONDS`, prints COUNT stream-json
 lines that far apart, each carrying the time it was written (`bench_t`). Standard library only:
 the launcher starts Python with -IS.
@@ -41,7 +42,7 @@ def note_start(started: float, prompt: str) -> None:
         return
     fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, f"{prompt}\t{started!r}\n".encode())
+        os.write(fd, f"{started!r}\t-\t{prompt}\n".encode())
     finally:
         os.close(fd)
 

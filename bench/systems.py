@@ -15,6 +15,7 @@ import redis
 
 from app.config import Settings
 from app.tasks.models import Task
+from bench import native_cli
 from tests.support.processes import BIN, ROOT, Proc, wait_until
 from tests.support.redis_server import PrivateRedis, answers
 from tests.support.stack import TOKEN, Stack
@@ -80,15 +81,29 @@ def write_launcher(directory: Path) -> Path:
     return path
 
 
-def read_starts(log: Path) -> dict[str, float]:
-    """prompt → time.time() at which the stand-in started, from BENCH_START_LOG."""
+@dataclass(frozen=True)
+class CliRun:
+    """When one stand-in run started and ended (time.time()); `ended` is None where it is not
+    noted (the Python stand-in notes its start as it starts, for those who wait for it)."""
+
+    started: float
+    ended: float | None
+
+
+def read_runs(log: Path) -> dict[str, CliRun]:
+    """prompt → its run, from BENCH_START_LOG: lines `STARTED<TAB>ENDED-or-dash<TAB>PROMPT`."""
     if not log.exists():
         return {}
-    starts: dict[str, float] = {}
+    runs: dict[str, CliRun] = {}
     for line in log.read_text().splitlines():
-        prompt, _, started = line.rpartition("\t")
-        starts[prompt] = float(started)
-    return starts
+        started, ended, prompt = line.split("\t", 2)
+        runs[prompt] = CliRun(float(started), None if ended == "-" else float(ended))
+    return runs
+
+
+def read_starts(log: Path) -> dict[str, float]:
+    """prompt → time.time() at which the stand-in started, from BENCH_START_LOG."""
+    return {prompt: run.started for prompt, run in read_runs(log).items()}
 
 
 def settings_for(env: dict[str, str]) -> Settings:
@@ -184,6 +199,7 @@ class Systems:
         *,
         bare: bool = True,
         cli: str | None = None,
+        native: bool = False,
         model_url: str = NO_MODEL,
         concurrency: int = 2,
         **overrides: object,
@@ -191,12 +207,16 @@ class Systems:
         self.dir = ctx.tmp / name
         self.dir.mkdir(parents=True)
         self.launcher = write_launcher(self.dir)
+        # `native`: the C stand-in (~1 ms), else the Python one (timed lines, ~10-30 ms).
+        self.native = native_cli.build(self.dir) if native else None
         self.start_log = self.dir / "cli-starts.log"
+        stand_in = self.native.path if self.native else self.launcher
         settings = {
             **DEPLOYMENT_SETTINGS,
-            "CLAUDE_CLI_PATH": cli or str(self.launcher),
+            "CLAUDE_CLI_PATH": cli or str(stand_in),
             "MAX_CONCURRENT_TASKS": concurrency,
             "BENCH_START_LOG": str(self.start_log),
+            "CLI_ENV_PASSTHROUGH": "BENCH_START_LOG",  # through the worker's allow-list
             **overrides,
         }
         self.stack = Stack(self.dir, ctx.redis_url(SYSTEM_DB), model_url, **settings)

@@ -33,8 +33,9 @@ celery_app.conf.update(
     # A Redis restart must not stop the runs in progress (Celery 6 will default to cancelling
     # them): they carry on, record their end in the database, and the worker reconnects.
     worker_cancel_long_running_tasks_on_connection_loss=False,
+    # Flower shows a task from its worker's events on; the API sends no "task-sent" event of
+    # its own: a second Redis publish on every submit, for a queue the database already shows.
     worker_send_task_events=True,
-    task_send_sent_event=True,
     worker_hijack_root_logger=False,
     worker_redirect_stdouts=False,
 )

@@ -36,7 +36,8 @@ def spawn(
     stdin_text: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start argv in a new session; it gets SIGTERM when the spawning thread dies (pdeathsig).
-    `stdin_text` is fed to it from a thread, so a large one cannot block the caller."""
+    `stdin_text` goes into the pipe at once when it fits (a prompt mostly does), else the rest
+    is fed from a thread, so a large one cannot block the caller."""
     prefix = [SETPRIV, "--pdeathsig", "TERM", "--"] if SETPRIV else []
     proc = subprocess.Popen(
         [*prefix, *argv],
@@ -49,8 +50,29 @@ def spawn(
         bufsize=-1,  # buffered: an unbuffered readline reads one byte per system call
     )
     if stdin_text is not None:
-        threading.Thread(target=_feed, args=(proc, stdin_text.encode()), daemon=True).start()
+        rest = _write_what_fits(proc, stdin_text.encode())
+        if rest:
+            threading.Thread(target=_feed, args=(proc, rest), daemon=True).start()
     return proc
+
+
+def _write_what_fits(proc: subprocess.Popen[bytes], data: bytes) -> bytes:
+    """Write into the empty pipe what it takes without waiting (64 KiB on Linux): no thread to
+    start, and the CLI has its whole prompt as soon as it reads. Returns what is left."""
+    assert proc.stdin is not None
+    fd = proc.stdin.fileno()
+    os.set_blocking(fd, False)
+    try:
+        written = os.write(fd, data)
+    except BlockingIOError:
+        written = 0
+    except OSError:  # it exited early; its exit and output say why
+        written = len(data)
+    os.set_blocking(fd, True)
+    if written == len(data):
+        proc.stdin.close()
+        return b""
+    return data[written:]
 
 
 def _feed(proc: subprocess.Popen[bytes], data: bytes) -> None:

@@ -51,9 +51,9 @@ class LineRecorder:
             unsaved, self.unsaved = self.unsaved, []
             return unsaved
 
-    def publish(self, event: str) -> None:
+    def publish(self, *encoded: str) -> None:
         try:
-            events.publish_events(sync_redis(), self.task.id, self.task.session_id, [event])
+            events.publish_events(sync_redis(), self.task.id, self.task.session_id, list(encoded))
             self.redis_failed = False
         except Exception as error:
             if not self.redis_failed:  # say it once per outage, not once per line
@@ -61,15 +61,22 @@ class LineRecorder:
             self.redis_failed = True
 
     def line(self, text: str) -> None:
-        self.seq += 1
+        self.lines([text])
+
+    def lines(self, texts: list[str]) -> None:
+        """Number the lines one read brought, and publish them together (one round trip)."""
+        first = self.seq + 1
+        self.seq += len(texts)
+        numbered = list(enumerate(texts, start=first))
         with self.lock:
-            self.unsaved.append((self.seq, text))
+            self.unsaved.extend(numbered)
             many = len(self.unsaved) >= FLUSH_LINES
         if self.redis_failed:
             # Lines that missed Redis are saved before the next one is announced: a client
             # that sees the gap fills it from the database.
             self.flush(only_if_due=self.database_failed)
-        self.publish(events.encode_event(events.TASK_OUTPUT, self.task.id, self.seq, line=text))
+        output = events.TASK_OUTPUT
+        self.publish(*(events.encode_event(output, self.task.id, n, line=t) for n, t in numbered))
         if many:
             self._wake.set()
 

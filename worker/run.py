@@ -20,7 +20,7 @@ from app.tasks.models import Task, TaskStatus
 from app.workspaces import service as workspaces
 from worker import environment, process
 from worker.cli import ResultLine, build_argv
-from worker.drain import drained_lines
+from worker.drain import read_lines
 from worker.outcome import Run, UsageTally, outcome, parse_result
 from worker.recorder import LineRecorder
 from worker.watchdog import RUN_IN_PROGRESS, SHUTTING_DOWN, Watchdog
@@ -104,12 +104,13 @@ def _run_cli(
         watcher.start()
         try:
             assert proc.stdout is not None
-            for raw in drained_lines(proc.stdout):  # never leaves the CLI blocked on a full pipe
-                text = raw.decode("utf-8", errors="replace").rstrip("\r")
-                recorder.line(text)
-                usage.observe(text)
-                if '"type":"result"' in text:  # parse only candidates: lines can be huge
-                    result = parse_result(text) or result
+            for batch in read_lines(proc.stdout):  # never leaves the CLI blocked on a full pipe
+                texts = [raw.decode("utf-8", errors="replace").rstrip("\r\n") for raw in batch]
+                recorder.lines(texts)
+                for text in texts:
+                    usage.observe(text)
+                    if '"type":"result"' in text:  # parse only candidates: lines can be huge
+                        result = parse_result(text) or result
             exit_code = proc.wait()
         finally:
             watchdog.done.set()

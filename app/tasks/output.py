@@ -1,8 +1,9 @@
 """A task's output: the lines its CLI printed, numbered by seq and kept for good."""
 
 from collections.abc import Sequence
+from functools import cache
 
-from sqlalchemy import func
+from sqlalchemy import Insert, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -19,9 +20,16 @@ def save_chunks(db: Session, task_id: str, chunks: Sequence[tuple[int, str]]) ->
 
 def insert_chunks(db: Session, task_id: str, chunks: Sequence[tuple[int, str]]) -> None:
     if chunks:
-        insert = sqlite_insert if db.get_bind().dialect.name == "sqlite" else pg_insert
         rows = [{"task_id": task_id, "seq": seq, "line": line} for seq, line in chunks]
-        db.execute(insert(TaskChunk).values(rows).on_conflict_do_nothing())
+        db.connection().execute(_insert_statement(db.get_bind().dialect.name), rows)
+
+
+@cache
+def _insert_statement(dialect: str) -> Insert:
+    """Built once per database kind, the rows given apart (executemany): building a statement
+    anew, and one per row count, costs more than SQLite takes to run it."""
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    return insert(TaskChunk.__table__).on_conflict_do_nothing()  # type: ignore[attr-defined]
 
 
 def read_chunks(

@@ -2,10 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import CurrentPrincipal, allow_tasks, require_own_task
-from app.deps import SessionDep
+from app.db import session_scope
+from app.deps import SessionDep, answer
 from app.errors import error_responses, redis_unavailable
 from app.redis_client import sync_redis
 from app.tasks import output, service
@@ -33,10 +35,15 @@ def ensure_redis_answers() -> None:
     response_model=TaskPublic,
     responses=error_responses(400, 413, 429, 503),
 )
-def create_task(body: TaskCreate, db: SessionDep) -> TaskPublic:
+async def create_task(body: TaskCreate) -> Response:
     """Queue a prompt for the Claude Code CLI. Answers at once; follow it on /ws."""
-    ensure_redis_answers()
-    return TaskPublic.model_validate(service.enqueue(db, **body.model_dump()))
+    return answer(await run_in_threadpool(_submit, body), status.HTTP_202_ACCEPTED)
+
+
+def _submit(body: TaskCreate) -> TaskPublic:
+    # The whole unit of work in one worker thread (a SessionDep would take three hops).
+    with session_scope() as db:
+        return TaskPublic.model_validate(service.submit(db, **body.model_dump()))
 
 
 @router.get("", response_model=TaskList)

@@ -3,18 +3,30 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any, Literal
 
 from loguru import logger
-from sqlalchemy import Select, func, literal_column, update
+from sqlalchemy import (
+    Insert,
+    Row,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.config import settings
 from app.conversations.replies import record_reply
 from app.costs import service as costs
-from app.db import database_now
-from app.errors import Conflict, NotFound
+from app.db import database_clock, database_now
+from app.errors import Conflict, NotFound, redis_unavailable
 from app.redis_client import sync_redis
 from app.sessions import service as sessions
 from app.streams import events
@@ -23,6 +35,8 @@ from app.tasks.models import Task, TaskStatus, new_id, sources_for, utcnow
 from app.webhooks.outbox import mark_due as mark_thread_reply_due
 
 DEFAULT_SESSION_ID = "default"
+WEBHOOK_SOURCE = "webhook"  # the prefix of a webhook task's source: webhook:github, …
+NOT_SENT = "Not queued: Redis was unavailable when the task was submitted"
 
 
 def get_task(db: Session, task_id: str) -> Task:
@@ -101,9 +115,14 @@ def create_task(
         dispatched_at=utcnow(),
     )
     sessions.count_task(db, task.session_id)
-    db.add(task)
+    db.connection().execute(_insert_task(), task.model_dump())
     db.commit()
     return task
+
+
+@cache
+def _insert_task() -> Insert:
+    return insert(TASKS)
 
 
 def enqueue(db: Session, **fields: Any) -> Task:
@@ -114,10 +133,77 @@ def enqueue(db: Session, **fields: Any) -> Task:
         announce_created(task)
         dispatch.send([task.id])
     except Exception as error:
-        logger.warning(
-            "task {} recorded, not sent yet ({}); the sweeper will send it", task.id, error
-        )
+        _left_to_the_sweeper(task, error)
     return task
+
+
+def submit(db: Session, **fields: Any) -> Task:
+    """enqueue() for a caller who waits for the answer (`POST /api/tasks`). With Redis down
+    the caller hears it at once (ServiceUnavailable, 503) and the task, never sent, ends FAILED
+    saying why: the announcement is the check, so no ping precedes every submit, and no task
+    the caller was told was refused runs later."""
+    task = create_task(db, **fields)
+    try:
+        announce_created(task)
+    except Exception as error:
+        try:
+            seq = events.terminal_seq(events.SEQ_CREATED)
+            refused = finish(
+                db, task, TaskStatus.FAILED, seq, expected=TaskStatus.QUEUED, error=NOT_SENT
+            )
+        except Exception as database_error:  # still QUEUED: the sweeper sends it later
+            _left_to_the_sweeper(task, database_error)
+            return task
+        if refused is not None:
+            raise redis_unavailable(error) from None
+        return task  # stopped meanwhile: it is not ours to refuse
+    try:
+        dispatch.send([task.id])
+    except Exception as error:
+        _left_to_the_sweeper(task, error)
+    return task
+
+
+def _left_to_the_sweeper(task: Task, error: Exception) -> None:
+    logger.warning("task {} recorded, not sent yet ({}); the sweeper will send it", task.id, error)
+
+
+TASKS: Table = Task.__table__  # type: ignore[attr-defined]
+
+
+@cache
+def _claim_statement(dialect: str) -> Update:
+    """transition() to RUNNING for a worker, built once per database kind with its parameters
+    apart: building a statement anew costs more than SQLite takes to run it."""
+    return (
+        update(TASKS)
+        .where(
+            TASKS.c.id == bindparam("claimed"),
+            TASKS.c.status.in_(sources_for(TaskStatus.RUNNING)),
+        )
+        .values(
+            status=TaskStatus.RUNNING,
+            worker_id=bindparam("worker"),
+            started_at=bindparam("at"),
+            heartbeat_at=database_clock(dialect),
+        )
+        .returning(TASKS)
+    )
+
+
+def _move(
+    task_id: str, target: TaskStatus, expected: TaskStatus | None, values: dict[str, Any]
+) -> Update:
+    """The conditional UPDATE that moves a task to `target` if the rules allow it from its
+    current status (and it is in `expected`, if given)."""
+    sources = sources_for(target)
+    if expected is not None:
+        sources = [status for status in sources if status is expected]
+    return (
+        update(TASKS)
+        .where(TASKS.c.id == task_id, TASKS.c.status.in_(sources))
+        .values(status=target, **values)
+    )
 
 
 def transition(
@@ -131,15 +217,26 @@ def transition(
     """Move a task to `target` if the rules allow it from its current status (and it is in
     `expected`, if given). Atomic: a conditional UPDATE, so two processes racing for the same
     task cannot both win."""
-    sources = sources_for(target)
-    if expected is not None:
-        sources = [status for status in sources if status is expected]
-    result = db.execute(
-        update(Task)
-        .where(col(Task.id) == task_id, col(Task.status).in_(sources))
-        .values(status=target, **values)
-    )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    result = db.connection().execute(_move(task_id, target, expected, values))
+    return bool(result.rowcount == 1)
+
+
+def transition_returning(
+    db: Session,
+    task_id: str,
+    target: TaskStatus,
+    *,
+    expected: TaskStatus | None = None,
+    **values: Any,
+) -> Task | None:
+    """transition(), giving back the moved task as it now is from the same statement
+    (UPDATE … RETURNING): no read after the write. None when the move was not allowed."""
+    statement = _move(task_id, target, expected, values).returning(TASKS)
+    return _as_task(db.connection().execute(statement).first())
+
+
+def _as_task(row: Row[Any] | None) -> Task | None:
+    return None if row is None else Task(**row._mapping)
 
 
 def mark_dispatched(db: Session, task_ids: Sequence[str]) -> None:
@@ -168,18 +265,12 @@ def claim(db: Session, task_id: str, worker_id: str) -> Claim | Task | None:
             return None
         seq = events.terminal_seq(events.SEQ_CREATED)
         return finish(db, task, TaskStatus.FAILED, seq, expected=TaskStatus.QUEUED, error=refusal)
-    claimed = transition(
-        db,
-        task_id,
-        TaskStatus.RUNNING,
-        worker_id=worker_id,
-        started_at=now,
-        heartbeat_at=database_now(db),
-    )
+    claiming = _claim_statement(db.get_bind().dialect.name)
+    parameters = {"claimed": task_id, "worker": worker_id, "at": now}
+    task = _as_task(db.connection().execute(claiming, parameters).first())
     db.commit()
-    if not claimed:
+    if task is None:
         return None
-    task = get_task(db, task_id)
     caps = [cap for cap in (task.max_budget_usd, left) if cap is not None]
     return Claim(task, min(caps) if caps else None)
 
@@ -225,23 +316,20 @@ def finish(
     if not status.is_terminal:
         raise ValueError(f"{status} is not a terminal status")
     values.setdefault("finished_at", utcnow())
-    if not transition(db, task.id, status, expected=expected, **values):
+    ended = transition_returning(db, task.id, status, expected=expected, **values)
+    if ended is None:
         db.rollback()
         # Ended elsewhere (say, the sweeper); the output is kept all the same.
         output.save_chunks(db, task.id, chunks)
         return None
     output.insert_chunks(db, task.id, chunks)
     sessions.add_spend(
-        db,
-        task.session_id,
-        values.get("cost_usd"),
-        values.get("input_tokens"),
-        values.get("output_tokens"),
+        db, ended.session_id, ended.cost_usd, ended.input_tokens, ended.output_tokens
     )
-    ended = _reload(db, task.id)
     costs.record_finished(db, ended)
     record_reply(db, ended)
-    mark_thread_reply_due(db, ended)
+    if ended.source.startswith(WEBHOOK_SOURCE):  # only a webhook's task has a thread to answer
+        mark_thread_reply_due(db, ended)
     db.commit()
     announce_terminal(ended, seq)
     return ended

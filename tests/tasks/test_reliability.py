@@ -3,6 +3,7 @@
 import threading
 import time
 
+import psutil
 import redis
 
 from tests.support.processes import wait_until
@@ -10,13 +11,23 @@ from tests.support.stack import Stack, processes_with
 
 
 def _cli_processes(task_ids: list[str]) -> list[int]:
-    """The CLI processes of these tasks' runs (each carries AGENT_TASK_ID)."""
-    return [
-        p.pid
+    """The CLI processes of these tasks' runs (each carries AGENT_TASK_ID) alive together: a
+    scan of every process takes a while on a loaded machine, so a CLI that ended early in it
+    and one started late in it would both be counted; each found is asked again at the end."""
+    found = [
+        p
         for task_id in task_ids
         for p in processes_with(task_id)
         if "-p" in (p.info["cmdline"] or [])  # as read by processes_with: a zombie raises later
     ]
+    return [p.pid for p in found if _still_running(p)]
+
+
+def _still_running(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def test_never_more_cli_processes_than_the_limit(make_stack) -> None:  # type: ignore[no-untyped-def]

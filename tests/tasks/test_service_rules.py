@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.errors import Conflict
 from app.tasks import service, sweeper
@@ -69,3 +69,23 @@ def test_the_sweeper_fails_a_task_whose_beats_stopped(app_on_unit_db: Engine) ->
     assert sweeper.sweep_once().failed == [quiet.id]
     ended = _task(app_on_unit_db, quiet.id)
     assert ended.status is TaskStatus.FAILED and "stopped responding" in (ended.error or "")
+
+
+def test_a_submit_refused_for_redis_never_runs_later(
+    app_on_unit_db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ping precedes a submit: the announcement is the check. With Redis down the caller is
+    refused (503) and the recorded task is ended at once, so the sweeper never sends it."""
+    from app.config import settings
+    from app.db import session_scope
+    from app.errors import ServiceUnavailable
+    from app.redis_client import sync_redis
+    from tests.support.redis_server import free_port
+
+    monkeypatch.setattr(settings, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    sync_redis.cache_clear()
+    with pytest.raises(ServiceUnavailable, match="Redis is unavailable"), session_scope() as db:
+        service.submit(db, prompt="during the outage", session_id="s")
+    with Session(app_on_unit_db) as db:
+        (task,) = db.exec(select(Task)).all()
+    assert task.status is TaskStatus.FAILED and task.error == service.NOT_SENT

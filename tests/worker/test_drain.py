@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.processes import ROOT
 from worker import process
-from worker.drain import drained_lines
+from worker.drain import read_lines
 
 CLAUDE = ROOT / "node_modules" / ".bin" / "claude"
 LINES = 1000
@@ -34,9 +34,9 @@ def test_a_slow_reader_loses_no_line_of_the_cli(stub_url: str, tmp_path: Path) -
         proc = process.spawn(argv, str(tmp_path), env, stderr, stdin_text=f"@stub lines {LINES}")
         assert proc.stdout is not None
         lines = []
-        for line in drained_lines(proc.stdout):
-            lines.append(line)
-            time.sleep(0.004)  # a line's recording, on a busy machine
+        for batch in read_lines(proc.stdout):
+            lines += batch
+            time.sleep(0.004 * len(batch))  # the lines' recording, on a busy machine
         assert proc.wait(timeout=60) == 0
     deltas = [line for line in lines if b'"content_block_delta"' in line]
     assert len(deltas) == LINES
