@@ -156,8 +156,8 @@ def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
 def test_what_a_run_writes_into_the_caches_shared_exclude_file_hides_nothing_it_changed(
     ws_stack: Stack, git_server: GitServer
 ) -> None:
-    """The cache's `info/exclude` applies to every worktree of the repository, and a run's
-    tools can write it; the commit reads the repository's .gitignore files only."""
+    """The cache's `info/exclude` applies to every worktree of the repository: a run's tools
+    may not write it (the caches are unwritable to runs), and the commit would not read it."""
     exclude = data_dir(ws_stack) / "caches" / f"{REPOSITORY}.git" / "info" / "exclude"
     before = exclude.read_text() if exclude.exists() else ""  # the task's fetch may make it
     script = (
@@ -167,7 +167,7 @@ def test_what_a_run_writes_into_the_caches_shared_exclude_file_hides_nothing_it_
     try:
         task = fix(ws_stack, 13, f'@stub bash python3 -c "{script}"')
         assert task["status"] == "completed", task["error"]
-        assert "*.txt" in exclude.read_text()  # the run did write it
+        assert (exclude.read_text() if exclude.exists() else "") == before  # refused
         files = git_server.branch_files(REPOSITORY, f"agent/13-{task['id'][:8]}")
         assert files.get("hidden.txt") == "seen"
     finally:
