@@ -186,7 +186,9 @@ def test_a_repository_too_large_for_the_quota_is_refused_with_a_clear_error(
     task = stack.submit("@stub text never runs", repository="o/large")
     failed = stack.wait_done(task["id"])
     assert failed["status"] == "failed"
-    assert "Repository o/large does not fit in WORKSPACE_MAX_GB=" in failed["error"]
+    # the refusal itself, as the person reads it: not an internal error, no traceback
+    assert failed["error"].startswith("Repository o/large needs "), failed["error"]
+    assert "more than WORKSPACE_MAX_GB=" in failed["error"] and "Traceback" not in failed["error"]
     assert stack.output_lines(task["id"]) == []  # the CLI never started
     assert not workspace_of(stack, task["id"]).exists()
     assert not (data_dir(stack) / "runs" / task["id"]).exists()  # no token was written
