@@ -195,6 +195,7 @@ def test_what_a_run_writes_into_the_caches_shared_exclude_file_hides_nothing_it_
         task = fix(ws_stack, 13, f'@stub bash python3 -c "{script}"')
         assert task["status"] == "completed", task["error"]
         assert "*.txt" not in exclude.read_text()  # the run's write was refused
+        assert "Opened a pull request" in task["result"], task["result"]
         files = git_server.branch_files(REPOSITORY, f"agent/13-{task['id'][:8]}")
         assert files.get("hidden.txt") == "seen"
     finally:
