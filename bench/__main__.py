@@ -19,7 +19,7 @@ from types import FrameType
 # The app's settings are read at import; this process only needs them to be valid.
 os.environ.setdefault("API_TOKEN", "bench-token")
 
-from bench import dispatch, memory, realcli, report, stream, throughput, webhooks
+from bench import dispatch, memory, realcli, report, stream, throughput, webhooks, workspaces
 from bench.bare import use_redis
 from bench.systems import BARE_DB, Context, redis_base
 
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[Context], report.BenchResult]] = {
     "realcli": realcli.run,
     "memory": memory.run,
     "webhooks": webhooks.run,
+    "workspaces": workspaces.run,
 }
 
 
