@@ -95,7 +95,11 @@ def run(ctx: Any) -> Any:
         if made.status_code == 404:  # the default endpoint is made on first use
             stack.client.post("/api/webhooks/templates/github-mention-bot").raise_for_status()
             made = stack.client.put("/api/webhooks/github/commands", json=[COMMAND])
-        made.raise_for_status()  # one command: one task per delivery
+        made.raise_for_status()
+        for command in made.json()["commands"]:  # PUT adds: the template's own `mention`
+            if command["name"] != COMMAND["name"]:  # would start a second task per delivery
+                path = f"/api/webhooks/github/commands/{command['name']}"
+                stack.client.delete(path).raise_for_status()
 
         def deliver(number: int) -> float:
             """Seconds from the POST to the CLI started, for one `@agent fix`."""
