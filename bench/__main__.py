@@ -19,7 +19,17 @@ from types import FrameType
 # The app's settings are read at import; this process only needs them to be valid.
 os.environ.setdefault("API_TOKEN", "bench-token")
 
-from bench import dispatch, history, memory, realcli, report, stream, throughput, webhooks
+from bench import (
+    dispatch,
+    history,
+    memory,
+    realcli,
+    report,
+    stream,
+    throughput,
+    webhooks,
+    workspaces,
+)
 from bench.bare import use_redis
 from bench.systems import BARE_DB, Context, redis_base
 
@@ -31,6 +41,7 @@ BENCHMARKS: dict[str, Callable[[Context], report.BenchResult]] = {
     "memory": memory.run,
     "webhooks": webhooks.run,
     "history": history.run,
+    "workspaces": workspaces.run,
 }
 
 

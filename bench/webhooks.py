@@ -22,14 +22,18 @@ CONCURRENCY = 16
 GOAL_RATE, GOAL_P99_MS, GOAL_RATIO, GOAL_START_MS = 500, 50, 0.5, 50
 
 
-def delivery(number: int) -> tuple[bytes, dict[str, str]]:
-    """A signed issue_comment.created from an OWNER on its own issue (one thread each)."""
+def delivery(
+    number: int, text: str | None = None, repository: str = "bench/webhooks"
+) -> tuple[bytes, dict[str, str]]:
+    """A signed issue_comment.created from an OWNER on its own issue (one thread each), saying
+    `text` (default `bench <number>`)."""
+    said = f"bench {number}" if text is None else text
     body = json.dumps(
         {
             "action": "created",
             "issue": {"number": number, "title": f"bench {number}", "labels": []},
-            "comment": {"id": number, "body": f"bench {number}", "author_association": "OWNER"},
-            "repository": {"full_name": "bench/webhooks"},
+            "comment": {"id": number, "body": said, "author_association": "OWNER"},
+            "repository": {"full_name": repository},
             "sender": {"login": "bench", "id": 1, "type": "User"},
         }
     ).encode()

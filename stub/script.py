@@ -13,8 +13,8 @@ The prompt
 The directive
     The last line of the prompt matching ``^@stub (\\w+) ?(.*)$``: ``text WORDS``,
     ``slow SECONDS``, ``lines N [WIDTH]`` (each line padded to WIDTH characters),
-    ``bash COMMAND``, ``write ABSPATH CONTENT``, ``error STATUS [noretry]``, ``malformed``;
-    none: ``[offline demo model] Echo: <prompt>``.
+    ``bash COMMAND``, ``write ABSPATH CONTENT``, ``read ABSPATH``, ``error STATUS [noretry]``,
+    ``malformed``; none: ``[offline demo model] Echo: <prompt>``.
     ``noretry`` adds ``x-should-retry: false`` to the error, which the CLI obeys (no retry, no
     backoff); without it the CLI retries every status (even 401) 10 times, ~3 minutes, unless
     ``CLAUDE_CODE_MAX_RETRIES=0`` is set. ``malformed`` breaks the stream after
@@ -265,6 +265,8 @@ def plan_reply(body: dict[str, Any], beta: str = "") -> Plan:
         return Plan(
             "tool", prompt, tool_name="Write", tool_input={"file_path": path, "content": content}
         )
+    if name == "read":
+        return Plan("tool", prompt, tool_name="Read", tool_input={"file_path": arg.strip()})
     if name == "error":
         status = int(_number(arg, 500))
         if not 400 <= status <= 599:

@@ -11,6 +11,8 @@ tree) and the custom agents and skills made through the API (AGENTS_DIR, under D
 from pathlib import Path
 
 from app.config import Settings
+from app.tasks.models import Task
+from worker import confinement
 
 
 def brain_dirs(settings: Settings) -> list[str]:
@@ -22,16 +24,15 @@ def ensure_custom_dir(settings: Settings) -> None:
     (Path(settings.AGENTS_DIR) / ".claude").mkdir(parents=True, exist_ok=True)
 
 
-# A checked-out repository's own `.claude/settings.json` hooks run at session start outside
-# the tools' sandbox, and its `.mcp.json` servers start unasked (measured on 2.1.332); settings
-# given on the command line win over the repository's, and only our MCP config is used.
-NO_REPOSITORY_CODE = ["--settings", '{"disableAllHooks": true}', "--strict-mcp-config"]
-
-
-def cli_args(settings: Settings) -> list[str]:
-    """Arguments that give the CLI the brain's CLAUDE.md, agents and skills, and keep a
-    repository's own hooks and MCP servers from running."""
+def cli_args(settings: Settings, task: Task) -> list[str]:
+    """Arguments that give the CLI the brain's CLAUDE.md, agents and skills (read-only), keep
+    the run's tools to its own files (worker/confinement.py), and keep a repository's own hooks
+    and MCP servers from running: a checked-out `.claude/settings.json` runs its hooks at
+    session start outside the tools' sandbox, and `.mcp.json` servers start unasked (2.1.332);
+    settings given on the command line win over the repository's, and only our MCP config is
+    used."""
     args: list[str] = []
     for directory in brain_dirs(settings):
         args += ["--add-dir", directory]
-    return args + NO_REPOSITORY_CODE
+    cli_settings = confinement.settings_json(settings, task, disableAllHooks=True)
+    return [*args, "--settings", cli_settings, "--strict-mcp-config"]

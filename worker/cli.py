@@ -35,7 +35,7 @@ def build_argv(settings: Settings, task: Task, max_budget_usd: float | None = No
         argv += ["--max-turns", str(task.max_turns)]
     if max_budget_usd is not None:
         argv += ["--max-budget-usd", repr(max_budget_usd)]  # shortest exact form: 0.01, 1e-07
-    return argv + brain.cli_args(settings)
+    return argv + brain.cli_args(settings, task)
 
 
 @dataclass

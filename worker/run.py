@@ -18,6 +18,7 @@ from app.streams import events
 from app.tasks import service
 from app.tasks.models import Task, TaskStatus
 from app.workspaces import service as workspaces
+from app.workspaces.errors import WorkspaceError
 from worker import environment, process
 from worker.cli import ResultLine, build_argv
 from worker.drain import read_lines
@@ -95,7 +96,12 @@ def _run_cli(
         return TaskStatus.FAILED, {"error": f"BRAIN_DIR {settings.BRAIN_DIR} does not exist"}
     result: ResultLine | None = None
     usage = UsageTally()
-    setup = environment.prepare(settings, task, home)
+    try:
+        setup = environment.prepare(settings, task, home)
+    except WorkspaceError as error:  # refused or failed checkout: said as it is, no traceback
+        logger.warning("task {}: no workspace: {}", task.id, error)
+        environment.cleanup(settings, task.id)
+        return TaskStatus.FAILED, {"error": str(error)}
     argv = build_argv(settings, task, max_budget_usd)
     with tempfile.TemporaryFile() as stderr:
         proc = process.spawn(argv, setup.cwd, setup.env, stderr, stdin_text=task.prompt)

@@ -11,12 +11,14 @@ from celery.signals import worker_process_init, worker_ready, worker_shutting_do
 from loguru import logger
 from sqlmodel import col, select
 
+from app.config import settings
 from app.db import engine, read_scope
 from app.logging import setup_logging
 from app.redis_client import sync_redis
 from app.streams import events
 from app.system.presence import announce_forever
 from app.tasks.models import Task, TaskStatus
+from app.workspaces.sweep import sweep_forever
 from worker import process, run
 from worker.celery_app import RUN_TASK, celery_app
 from worker.watchdog import RUN_IN_PROGRESS, SHUTDOWN, SHUTTING_DOWN
@@ -69,6 +71,9 @@ def _announce_presence(sender: Any = None, **_: Any) -> None:
     hostname = getattr(sender, "hostname", None) or "worker"
     threading.Thread(
         target=announce_forever, args=(sync_redis(), hostname, _presence_stop), daemon=True
+    ).start()
+    threading.Thread(  # this host's DATA_DIR, which an API elsewhere never sees
+        target=sweep_forever, args=(settings, _presence_stop), name="sweep", daemon=True
     ).start()
 
 

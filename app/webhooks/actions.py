@@ -218,6 +218,6 @@ def start(
             conversation_id=conversation_id,
             session_id=threads.session_of(provider.NAME),
             max_budget_usd=_budget(run),
-            **targets.of_event(run.event),  # a GitHub thread's repository and ref
+            **targets.of_event(run.event, verb),  # a GitHub thread's repository and ref
         )
     run.result.task_ids.append(task_id)

@@ -1,6 +1,8 @@
 """The end of `@agent fix` and `@agent approve`: the system, not the agent, commits what the
 run changed in its worktree, pushes it to `agent/<issue number>-<short task id>` and opens a
-pull request through GitHub's REST API. The run never holds the credentials for either.
+pull request through GitHub's REST API. A follow-up on that pull request (its run started at
+the branch's head) pushes on top of the same branch: the pull request shows it, no new one is
+opened. The run never holds the credentials for either.
 
 What the CLI itself leaves in a worktree is not the run's change: with
 `CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1` (2.1.332) it makes empty placeholder files at the root of
@@ -14,7 +16,6 @@ from pathlib import Path
 
 from app.config import Settings
 from app.tasks.models import Task
-from app.webhooks import outbound
 from app.webhooks.providers import github
 from app.workspaces import git
 
@@ -41,19 +42,23 @@ SCRUB_PLACEHOLDERS = frozenset(
 )
 SCRUB_DIRS = (".claude/.cc-writes/",)
 SHORT_ID = 8
+BRANCH_PREFIX = "agent/"
+PUBLISHING_VERBS = frozenset({"fix", "approve"})
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where the change goes: the repository, the issue it answers, the base branch."""
+    """Where the change goes: the repository, the issue it answers and the base branch of a
+    new pull request; or, for a follow-up, the branch of the open pull request `issue`."""
 
     repository: str
     issue: int
     base: str
+    follow_up_branch: str | None = None
 
 
 def branch_name(issue: int, task_id: str) -> str:
-    return f"agent/{issue}-{task_id[:SHORT_ID]}"
+    return f"{BRANCH_PREFIX}{issue}-{task_id[:SHORT_ID]}"
 
 
 def placeholders(worktree: Path, untracked: list[str]) -> list[str]:
@@ -110,27 +115,32 @@ def task_url(settings: Settings, task_id: str) -> str:
 
 
 def publish(settings: Settings, task: Task, worktree: Path, target: Target) -> str | None:
-    """Commit, push and open the pull request; its URL, or None when nothing changed."""
-    title = f"Agent: fix #{target.issue}"
+    """Commit, push and open the pull request (or push onto the open one, for a follow-up):
+    what to tell the person, or None when nothing changed."""
+    branch = target.follow_up_branch
+    title = f"Agent: follow-up on #{target.issue}" if branch else f"Agent: fix #{target.issue}"
     if not commit(settings, worktree, f"{title}\n\nTask {task.id}"):
         return None
+    if branch:  # a fast-forward of the branch the run started at; never forced
+        _push(settings, worktree, branch)
+        return f"Pushed these changes to {branch}, the branch of pull request #{target.issue}."
     branch = branch_name(target.issue, task.id)
-    git.run(
-        settings, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}",
-        cwd=worktree, remote=True,
-    )  # fmt: skip
+    _push(settings, worktree, branch)
     body = (
         f"Closes #{target.issue}.\n\n"
         f"Made by the agent in task [{task.id}]({task_url(settings, task.id)}), answering"
         f" `{settings.BOT_MENTION}` on #{target.issue}; committed and pushed by the system."
     )
-    response = outbound.call(
-        github.NAME,
-        "POST",
-        github._url(f"/repos/{target.repository}/pulls"),
-        json={"title": title, "head": branch, "base": target.base, "body": body},
-        headers=github._headers(),
+    found = github.open_pull_request(
+        target.repository, title=title, head=branch, base=target.base, body=body
     )
-    found = outbound.json_of(response)
     url = found.get("html_url")
-    return str(url) if url else f"{branch} (pull request #{found.get('number', '?')})"
+    shown = str(url) if url else f"{branch} (pull request #{found.get('number', '?')})"
+    return f"Opened a pull request with these changes: {shown}"
+
+
+def _push(settings: Settings, worktree: Path, branch: str) -> None:
+    git.run(
+        settings, "push", "--quiet", "origin", f"HEAD:refs/heads/{branch}",
+        cwd=worktree, remote=True,
+    )  # fmt: skip

@@ -76,9 +76,9 @@ def make_room(settings: Settings, repository: str, cache: Path, commit: str) -> 
         if not in_use(cache):  # it can never be used: do not keep it
             shutil.rmtree(cache, ignore_errors=True)
         raise WorkspaceRefused(
-            f"Repository {repository} does not fit in WORKSPACE_MAX_GB="
-            f"{settings.WORKSPACE_MAX_GB:g}: its cache ({_gb(own)}) and one checkout"
-            f" ({_gb(need)}) need {_gb(own + need)}"
+            f"Repository {repository} needs {_gb(own + need)} (its cache {_gb(own)} and one"
+            f" checkout {_gb(need)}), more than WORKSPACE_MAX_GB={settings.WORKSPACE_MAX_GB:g}"
+            " allows"
         )
     sizes = {other: tree_bytes(other) for other in caches(settings) if other != cache}
     used = own + sum(sizes.values()) + tree_bytes(settings.data_dir / "workspaces")

@@ -75,8 +75,8 @@ def fetch(settings: Settings, repository: str, ref: str | None) -> Checkout:
         git.run(settings, "config", "remote.origin.url", url, cwd=cache)
         git.run(settings, "config", "remote.origin.fetch", BRANCHES, cwd=cache)
         git.run(settings, "config", "gc.autoDetach", "false", cwd=cache)
-    else:
-        git.run(settings, "config", "remote.origin.url", url, cwd=cache)  # GITHUB_GIT_URL moved
+    elif _configured_url(settings, cache) != url:  # GITHUB_GIT_URL moved
+        git.run(settings, "config", "remote.origin.url", url, cwd=cache)
     refspecs = [BRANCHES]
     if ref and ref.startswith("refs/"):
         refspecs.append(f"+{ref}:{_fetched(ref)}")
@@ -100,6 +100,14 @@ def fetch(settings: Settings, repository: str, ref: str | None) -> Checkout:
         git.run(settings, "remote", "set-head", "origin", "--auto", cwd=cache, remote=True)
     (cache / USED_STAMP).touch()
     return _resolve(settings, cache, repository, ref)
+
+
+def _configured_url(settings: Settings, cache: Path) -> str:
+    """The cache's remote URL, read without writing: while a run of this repository is going,
+    the CLI's sandbox holds an empty `config.lock` in the cache (its guard of the git config),
+    so any `git config` write there fails."""
+    found = git.run(settings, "config", "--get", "remote.origin.url", cwd=cache, check=False)
+    return found.stdout.strip()
 
 
 def _fetched(ref: str) -> str:

@@ -16,8 +16,6 @@ from app.workspaces.errors import WorkspaceError
 if TYPE_CHECKING:  # publishing is rare: an idle worker loads neither it nor its HTTP client
     from app.workspaces import publish
 
-PUBLISHING_VERBS = frozenset({"fix", "approve"})
-
 
 def conclude(
     settings: Settings, task: Task, status: TaskStatus, values: dict[str, Any]
@@ -48,7 +46,7 @@ def conclude(
 
 
 class NotPublished(Exception):
-    """A `fix` whose changes this system does not push yet (on a pull request's thread)."""
+    """A `fix` on a pull request that is not the agent's own: its branch is not ours to push."""
 
 
 def _target(settings: Settings, task: Task, cache: Any) -> "publish.Target | None":
@@ -58,7 +56,7 @@ def _target(settings: Settings, task: Task, cache: Any) -> "publish.Target | Non
     with read_scope() as db:
         run = db.get(ThreadRun, task.id)
         thread = db.get(Thread, run.thread_id) if run and run.thread_id else None
-    if run is None or thread is None or run.verb not in PUBLISHING_VERBS:
+    if run is None or thread is None or run.verb not in publish.PUBLISHING_VERBS:
         return None
     context = thread.context or {}
     number = context.get("number")
@@ -66,8 +64,10 @@ def _target(settings: Settings, task: Task, cache: Any) -> "publish.Target | Non
         return None
     if context.get("repo") != task.repository:
         return None
-    if context.get("is_pr"):
-        raise NotPublished
+    if context.get("is_pr"):  # a follow-up runs at the agent's branch (app.workspaces.targets)
+        if task.ref is None or not task.ref.startswith(publish.BRANCH_PREFIX):
+            raise NotPublished
+        return publish.Target(context["repo"], number, base="", follow_up_branch=task.ref)
     base = repos.base_branch(settings, cache, task.ref)
     if base is None:
         raise WorkspaceError(f"{task.repository} has no branch to open a pull request against")
@@ -80,18 +80,18 @@ def _publish(
     try:
         target = _target(settings, task, cache)
     except NotPublished:
-        note = "Changes made on a pull request's thread are not pushed yet; nothing was pushed."
+        note = (
+            "Changes made on a pull request whose branch the agent did not make are not"
+            " pushed; nothing was pushed."
+        )
         return TaskStatus.COMPLETED, _noted(values, note)
     if target is None:
         return TaskStatus.COMPLETED, values
     from app.workspaces import publish
 
     path = worktrees.workspace(settings, task.id)
-    url = publish.publish(settings, task, path, target)
-    if url is None:
-        note = "The run changed no files, so no pull request was opened."
-    else:
-        note = f"Opened a pull request with these changes: {url}"
+    said = publish.publish(settings, task, path, target)
+    note = said or "The run changed no files, so no pull request was opened."
     return TaskStatus.COMPLETED, _noted(values, note)
 
 

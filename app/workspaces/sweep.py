@@ -1,9 +1,12 @@
 """The sweep: workspaces (and private run directories) of tasks that ended are removed, so
 nothing stays after a stop, a timeout or a worker killed with SIGKILL. A failed task's worktree
-is kept FAILED_WORKSPACE_KEEP_SECONDS first. Called by the task sweeper (app/tasks/sweeper.py),
-on the host whose DATA_DIR holds the workspaces."""
+is kept FAILED_WORKSPACE_KEEP_SECONDS first. Called by the task sweeper (app/tasks/sweeper.py)
+in the API, and by every worker for its own DATA_DIR (`sweep_forever`): a worker on a host of
+its own, whose DATA_DIR no API process sees, cleans up after itself. Sweeps of one DATA_DIR
+from several processes do not conflict: each removes only what ended tasks left."""
 
 import shutil
+import threading
 import time
 from datetime import UTC, timedelta
 
@@ -68,3 +71,15 @@ def sweep(settings: Settings) -> list[str]:
     if removed:
         logger.info("workspaces: removed what {} ended task(s) left", len(removed))
     return removed
+
+
+def sweep_forever(settings: Settings, stop: threading.Event) -> None:
+    """Sweep now (what a killed worker of this host left), then every SWEEP_INTERVAL_SECONDS
+    until `stop` is set."""
+    while True:
+        try:
+            sweep(settings)
+        except Exception as error:  # the next round tries again
+            logger.warning("workspaces: the sweep failed: {}", error)
+        if stop.wait(settings.SWEEP_INTERVAL_SECONDS):
+            return

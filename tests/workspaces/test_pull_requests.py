@@ -120,9 +120,36 @@ def test_a_fix_on_a_pull_requests_thread_runs_at_its_head_and_pushes_nothing(
     assert task["status"] == "completed", task["error"]
     assert task["ref"] == "refs/pull/9/head"
     assert "from a pull request" in tool_results(ws_stack, task["id"])
-    assert "not pushed yet" in task["result"]
+    assert "whose branch the agent did not make are not pushed" in task["result"]
     assert not [b for b in git_server.branches(REPOSITORY) if b.startswith("agent/9-")]
     assert pulls_from(apis, "agent/9-") == []
+
+
+def test_a_follow_up_fix_on_the_agents_pull_request_pushes_onto_its_branch(
+    ws_stack: Stack, git_server: GitServer, apis: ProviderAPIs
+) -> None:
+    """`@agent fix` on #21 opens a pull request (here #41); `@agent fix` on that pull request's
+    conversation runs at its head branch and pushes on top of it: no new branch, no new pull."""
+    first = fix(ws_stack, 21, "@stub write first.txt from the first run")
+    assert first["status"] == "completed", first["error"]
+    branch = f"agent/21-{first['id'][:8]}"
+    bare = git_server.root / f"{REPOSITORY}.git"
+    first_commit = git("rev-parse", branch, cwd=bare)
+    head = {"ref": branch, "sha": first_commit, "repo": {"full_name": REPOSITORY}}
+    apis.fail(f"{PULLS}/41", 200, times=1, body={"number": 41, "head": head})  # GET the pull
+
+    delivered = send_comment(ws_stack, "@agent fix\n@stub write second.txt follow-up", 41, True)
+    task = ws_stack.wait_done(delivered["task_ids"][0], timeout=120)
+    assert task["status"] == "completed", task["error"]
+    assert task["ref"] == branch  # its worktree started at the branch's head
+    files = git_server.branch_files(REPOSITORY, branch)
+    assert set(files) == {*FILES, "first.txt", "second.txt"}
+    assert git("rev-parse", f"{branch}^", cwd=bare) == first_commit  # on top, not forced
+    assert not [b for b in git_server.branches(REPOSITORY) if b.startswith("agent/41-")]
+    assert len(pulls_from(apis, "agent/21-")) == 1 and pulls_from(apis, "agent/41-") == []
+    said = f"Pushed these changes to {branch}, the branch of pull request #41."
+    assert said in task["result"]
+    reply_holding(apis, 41, said)
 
 
 def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
@@ -156,18 +183,19 @@ def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
 def test_what_a_run_writes_into_the_caches_shared_exclude_file_hides_nothing_it_changed(
     ws_stack: Stack, git_server: GitServer
 ) -> None:
-    """The cache's `info/exclude` applies to every worktree of the repository, and a run's
-    tools can write it; the commit reads the repository's .gitignore files only."""
+    """The cache's `info/exclude` applies to every worktree of the repository: a run's tools
+    may not write it (the caches are unwritable to runs), and the commit would not read it."""
     exclude = data_dir(ws_stack) / "caches" / f"{REPOSITORY}.git" / "info" / "exclude"
     before = exclude.read_text() if exclude.exists() else ""  # the task's fetch may make it
     script = (
-        f"open({str(exclude)!r}, 'a').write('*.txt' + chr(10));"
-        " open('hidden.txt', 'w').write('seen')"
+        "open('hidden.txt', 'w').write('seen');"
+        f" open({str(exclude)!r}, 'a').write('*.txt' + chr(10))"
     )
     try:
         task = fix(ws_stack, 13, f'@stub bash python3 -c "{script}"')
         assert task["status"] == "completed", task["error"]
-        assert "*.txt" in exclude.read_text()  # the run did write it
+        assert "*.txt" not in exclude.read_text()  # the run's write was refused
+        assert "Opened a pull request" in task["result"], task["result"]
         files = git_server.branch_files(REPOSITORY, f"agent/13-{task['id'][:8]}")
         assert files.get("hidden.txt") == "seen"
     finally:

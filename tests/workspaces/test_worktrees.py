@@ -186,8 +186,31 @@ def test_a_repository_too_large_for_the_quota_is_refused_with_a_clear_error(
     task = stack.submit("@stub text never runs", repository="o/large")
     failed = stack.wait_done(task["id"])
     assert failed["status"] == "failed"
-    assert "Repository o/large does not fit in WORKSPACE_MAX_GB=" in failed["error"]
+    # the refusal itself, as the person reads it: not an internal error, no traceback
+    assert failed["error"].startswith("Repository o/large needs "), failed["error"]
+    assert "more than WORKSPACE_MAX_GB=" in failed["error"] and "Traceback" not in failed["error"]
     assert stack.output_lines(task["id"]) == []  # the CLI never started
     assert not workspace_of(stack, task["id"]).exists()
     assert not (data_dir(stack) / "runs" / task["id"]).exists()  # no token was written
     assert not (data_dir(stack) / "caches" / "o" / "large.git").exists()
+
+
+def test_a_worker_on_a_host_of_its_own_sweeps_what_its_killed_predecessor_left(
+    make_stack: Any, git_server: GitServer, apis: ProviderAPIs, tmp_path: Path
+) -> None:
+    """The workers' DATA_DIR is not the API's (another host): the API's sweep fails the lost
+    task but never sees its worktree; the next worker on that host removes it."""
+    stack = make_stack(**workspace_settings(git_server, apis, tmp_path))
+    stack.start_api()
+    host = tmp_path / "worker-host"
+    worker = stack.start_worker("w1", DATA_DIR=host)
+    task = stack.submit(LONG_TOOL, repository=REPOSITORY)
+    path = host / "workspaces" / task["id"]
+    wait_until(lambda: (path / "README.md").exists(), 60, what="the worktree")
+    worker.kill_group()
+    failed = stack.wait_done(task["id"], timeout=60)
+    assert failed["status"] == "failed" and "stopped responding" in failed["error"]
+    assert path.exists()  # the API swept its own DATA_DIR, not this one
+    stack.start_worker("w2", DATA_DIR=host)
+    wait_until(lambda: not path.exists(), 30, what="the worker's sweep to remove it")
+    assert not (host / "runs" / task["id"]).exists()

@@ -166,3 +166,23 @@ def diff(context: dict[str, Any]) -> str:
     headers = {**_headers(), "Accept": "application/vnd.github.diff"}
     path = f"/repos/{context['repo']}/pulls/{context['number']}"
     return outbound.call(NAME, "GET", _url(path), headers=headers).text
+
+
+def pull_request(repository: str, number: int) -> dict[str, Any]:
+    """A pull request as the REST API describes it (its head branch and repository among it)."""
+    path = f"/repos/{repository}/pulls/{number}"
+    return outbound.json_of(outbound.call(NAME, "GET", _url(path), headers=_headers()))
+
+
+def open_pull_request(
+    repository: str, *, title: str, head: str, base: str, body: str
+) -> dict[str, Any]:
+    """Open a pull request of branch `head` into `base`; what the API answered."""
+    response = outbound.call(
+        NAME,
+        "POST",
+        _url(f"/repos/{repository}/pulls"),
+        json={"title": title, "head": head, "base": base, "body": body},
+        headers=_headers(),
+    )
+    return outbound.json_of(response)
