@@ -13,7 +13,8 @@ The prompt
 The directive
     The last line of the prompt matching ``^@stub (\\w+) ?(.*)$``: ``text WORDS``,
     ``slow SECONDS``, ``lines N [WIDTH]`` (each line padded to WIDTH characters),
-    ``bash COMMAND``, ``write ABSPATH CONTENT``, ``read ABSPATH``, ``error STATUS [noretry]``,
+    ``bash COMMAND``, ``write PATH CONTENT``, ``read PATH`` (a relative PATH is taken against the
+    working directory the CLI's system prompt names), ``error STATUS [noretry]``,
     ``malformed``; none: ``[offline demo model] Echo: <prompt>``.
     ``noretry`` adds ``x-should-retry: false`` to the error, which the CLI obeys (no retry, no
     backoff); without it the CLI retries every status (even 401) 10 times, ~3 minutes, unless
@@ -228,6 +229,24 @@ def side_reply(body: dict[str, Any]) -> str:
     return SIDE_REPLY
 
 
+_WORKING_DIRECTORY = re.compile(r"Primary working directory: (.+)")
+
+
+def _absolute(body: dict[str, Any], path: str) -> str:
+    """A relative path taken against the working directory the CLI names to the model (in its
+    system prompt or, as 2.1.332 does, a message's reminder), as a model would: the file tools
+    want absolute paths, and a test cannot know a run's directory beforehand."""
+    if path.startswith("/"):
+        return path
+    found = None
+    for part in [body.get("system"), *[m.get("content") for m in body.get("messages", [])]]:
+        blocks = part if isinstance(part, list) else [{"text": part}]  # a string or text blocks
+        for block in blocks:
+            if isinstance(block, dict) and isinstance(block.get("text"), str):
+                found = found or _WORKING_DIRECTORY.search(block["text"])
+    return f"{found.group(1).strip().rstrip('/')}/{path}" if found else path
+
+
 def plan_reply(body: dict[str, Any], beta: str = "") -> Plan:
     """The reply to one request; ``beta`` is its ``anthropic-beta`` header."""
     prompt = extract_prompt(body)
@@ -240,7 +259,7 @@ def plan_reply(body: dict[str, Any], beta: str = "") -> Plan:
     if result is not None:
         output = _block_text(result)
         if name == "write":
-            path = arg.split(" ", 1)[0]
+            path = _absolute(body, arg.split(" ", 1)[0])
             failed = bool(result.get("is_error"))
             return _text(prompt, f"Write failed: {output[:200]}" if failed else f"Wrote {path}")
         return _text(prompt, "Tool finished: " + output[:200])
@@ -262,11 +281,11 @@ def plan_reply(body: dict[str, Any], beta: str = "") -> Plan:
         return Plan("tool", prompt, tool_name="Bash", tool_input=tool_input)
     if name == "write":
         path, _, content = arg.partition(" ")
-        return Plan(
-            "tool", prompt, tool_name="Write", tool_input={"file_path": path, "content": content}
-        )
+        tool_input = {"file_path": _absolute(body, path), "content": content}
+        return Plan("tool", prompt, tool_name="Write", tool_input=tool_input)
     if name == "read":
-        return Plan("tool", prompt, tool_name="Read", tool_input={"file_path": arg.strip()})
+        tool_input = {"file_path": _absolute(body, arg.strip())}
+        return Plan("tool", prompt, tool_name="Read", tool_input=tool_input)
     if name == "error":
         status = int(_number(arg, 500))
         if not 400 <= status <= 599:

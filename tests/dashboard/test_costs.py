@@ -24,7 +24,7 @@ def test_costs_show_the_runs_just_made(page: Page, dash: Stack) -> None:
     by_source = page.locator(".card", has=page.get_by_role("heading", name="By source"))
     expect(by_source.get_by_role("row", name="api")).to_be_visible()
     today = dash.client.get("/api/costs").json()["spent_today_usd"]
-    expect(page.locator(".card", has=page.get_by_role("heading", name="Today"))).to_contain_text(
-        usd(today)
-    )
+    expect(
+        page.locator(".card", has=page.get_by_role("heading", name="Today", exact=True))
+    ).to_contain_text(usd(today))
     expect(page.get_by_role("img", name="Cost per day").locator("canvas")).to_be_visible()

@@ -47,4 +47,4 @@ def test_keyboard_reaches_the_views_with_visible_focus(page: Page, dash: Stack) 
     assert outline not in ("none", "")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the focused link: Tasks
-    expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()

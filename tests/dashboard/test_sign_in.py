@@ -15,7 +15,7 @@ def test_wrong_token_says_so_and_right_token_signs_in(page: Page, dash: Stack) -
 
     page.get_by_label("API token").fill(TOKEN)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
+    expect(page.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()
     assert TOKEN not in page.url
 
     page.get_by_role("button", name="Sign out").click()
@@ -30,7 +30,7 @@ def test_the_token_lasts_for_the_browser_session(page: Page, dash: Stack) -> Non
     # a console error of the browser's own, not of the dashboard.
     expect(page.get_by_text("live", exact=True)).to_be_visible()
     page.reload()
-    expect(page.get_by_role("heading", name="Status")).to_be_visible()
+    expect(page.get_by_role("heading", name="Status", exact=True)).to_be_visible()
     expect(page.locator(".card", has_text="Database")).to_contain_text("ok")
     expect(page.locator(".card", has_text="Redis")).to_contain_text("ok")
     expect(page.locator(".workers")).to_contain_text("w1@")

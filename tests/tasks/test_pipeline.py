@@ -41,19 +41,25 @@ def test_prompt_completes_with_the_cli_cost_and_every_line_streamed(stack: Stack
 
 
 def test_scripted_tool_call_makes_the_cli_write_a_file(stack: Stack) -> None:
-    target = Path(stack.brain) / f"note-{uuid.uuid4().hex[:8]}.txt"
-    task = stack.submit(f"@stub write {target} written by the real CLI")
+    """The Write tool writes in the run's own workspace (the brain is read-only to runs)."""
+    task = stack.submit("@stub write note.txt written by the real CLI")
     done = stack.wait_done(task["id"], timeout=90)
     assert done["status"] == "completed", done
-    assert target.read_text() == "written by the real CLI"
-    tool_uses = [
+    lines = [json.loads(chunk["line"]) for chunk in stack.output_lines(task["id"])]
+    blocks = [
         block
-        for chunk in stack.output_lines(task["id"])
-        if (line := json.loads(chunk["line"]))["type"] == "assistant"
+        for line in lines
+        if line["type"] in ("assistant", "user") and isinstance(line["message"]["content"], list)
         for block in line["message"]["content"]
-        if block.get("type") == "tool_use"
     ]
+    tool_uses = [block for block in blocks if block.get("type") == "tool_use"]
     assert [block["name"] for block in tool_uses] == ["Write"]
+    workspace = Path(stack.env["DATA_DIR"]) / "workspaces" / task["id"]
+    assert tool_uses[0]["input"]["file_path"] == str(workspace / "note.txt")
+    (written,) = [block for block in blocks if block.get("type") == "tool_result"]
+    assert not written.get("is_error"), written
+    assert done["result"] == f"Wrote {workspace / 'note.txt'}"
+    assert not workspace.exists(), "the workspace goes with its task"
 
 
 def test_task_list_filters_and_paginates(stack: Stack) -> None:
