@@ -45,11 +45,12 @@ stub:
 migrate:
     {{bin}}/alembic upgrade head
 
-# Two test processes, a file each at a time (a file's tests share its started system): most of
-# a test's time is waiting on processes. TEST_WORKERS=0 runs the tests in one process.
+# Two test processes, a file each at a time (a file's tests share its started system; the files
+# whose runs start Bash tools share one process: tests/conftest.py says why). Most of a test's
+# time is waiting on processes. TEST_WORKERS=0 runs the tests in one process.
 # Run the test suite (real Redis, worker, CLI on the model stub); pass pytest arguments after
 test *args:
-    {{bin}}/pytest -n "${TEST_WORKERS:-2}" --dist loadfile {{args}}
+    {{bin}}/pytest -n "${TEST_WORKERS:-2}" --dist loadgroup {{args}}
 
 # Lint and type-check
 lint:

@@ -55,6 +55,18 @@ def fresh_redis_url() -> str:
     return url
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Test processes (`just test`, pytest-xdist `--dist loadgroup`) take a file's tests
+    together, as its started system serves them all; except that every file whose runs start a
+    Bash tool shares one group, so one process runs them. The pinned CLI's sandbox creates
+    `.claude/settings.json` mount points in every parent of its working directory while a tool
+    runs and removes them after: a second sandbox starting then in another test process bound
+    a file that was gone ("bwrap: Can't get type of source /tmp/.claude/settings.json")."""
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.fixture(scope="session")
 def stub_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()

@@ -13,6 +13,9 @@ from websockets.sync.client import connect
 from tests.support.processes import ROOT
 from tests.support.stack import TOKEN, Stack
 
+# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("sandboxed-tools")
+
 SECRETS = {
     "ANTHROPIC_API_KEY": "sk-ant-model-key-in-no-log-0451",
     "TASK_TOKEN_SECRET": "task-token-signing-key-31337",
