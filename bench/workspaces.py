@@ -9,18 +9,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import webhooks
 from bench.webhooks import SECRET, delivery
 
 REPOSITORY = "bench/workspaces"
 FILES = 10_000
 GOAL_RATIO = 1.2
-COMMAND = {
-    "name": "bench-fix",
-    "trigger": {"events": ["issue_comment.created"]},
-    "actions": [{"type": "create_task"}],
-    "prompt_template": "{{ payload.comment.body }}",  # one line: the stand-in logs it
-    "on_end": "none",
-}
+COMMAND = {**webhooks.COMMAND, "name": "bench-fix"}  # the webhooks bench's, under its own name
 
 
 def _git(*args: str, cwd: Path) -> str:
