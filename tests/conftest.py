@@ -59,10 +59,11 @@ def fresh_redis_url() -> str:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Test processes (`just test`, pytest-xdist `--dist loadgroup`) take a file's tests
     together, as its started system serves them all; except that every file whose runs start a
-    Bash tool shares one group, so one process runs them. The pinned CLI's sandbox creates
-    `.claude/settings.json` mount points in every parent of its working directory while a tool
-    runs and removes them after: a second sandbox starting then in another test process bound
-    a file that was gone ("bwrap: Can't get type of source /tmp/.claude/settings.json")."""
+    Bash tool shares one group, so one process runs them. Under /tmp (where pytest puts the
+    systems' DATA_DIRs) the pinned CLI's sandbox makes `.claude` and `.mcp.json` mount points in
+    every directory above its working directory while a tool runs and removes them after: a
+    second sandbox starting then in another test process bound one that was gone ("bwrap: Can't
+    get type of source /tmp/.claude/settings.json"). docs/workspaces.md has the measurements."""
     for item in items:
         if not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
