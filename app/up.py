@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import redis
 
@@ -64,10 +65,18 @@ def _ensure_secrets(path: Path, env: dict[str, str]) -> None:
         os.chmod(path, 0o600)  # an older .env may have been made world-readable
     if not env.get("API_TOKEN") and env.get("AUTH_DISABLED", "").lower() != "true":
         _remember(path, env, "API_TOKEN", secrets.token_urlsafe(32))
-        _say(f"made an API token and saved it in {path}: {env['API_TOKEN']}")
+        # not printed: what a terminal shows ends up in scrollback and logs
+        _say(f"made an API token and saved it in {path} as API_TOKEN (sign in with it)")
     if not env.get("FLOWER_BASIC_AUTH"):
         _remember(path, env, "FLOWER_BASIC_AUTH", f"admin:{secrets.token_urlsafe(16)}")
         _say(f"made Flower's login (user admin) and saved it in {path} as FLOWER_BASIC_AUTH")
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -134,7 +143,7 @@ def main() -> None:
     try:
         redis_url = env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         if _redis_answers(redis_url):
-            _say(f"Redis answers at {redis_url}")
+            _say(f"Redis answers at {_without_password(redis_url)}")
         else:
             redis_port = int(env.get("EMBEDDED_REDIS_PORT", "6390"))
             redis_url = _start_embedded_redis(backing, data, redis_port)

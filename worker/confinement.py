@@ -5,8 +5,9 @@ The CLI's Bash tool runs under bubblewrap with `/` read-only, but its working di
 the brain's CLAUDE.md or read another task's worktree. Its file tools (Read, Write, Edit) run in
 the CLI itself, outside bubblewrap. So both layers are told:
 - the sandbox (`sandbox.filesystem`): nothing under DATA_DIR is readable but the run's own
-  workspace, private run directory, custom brain and repository cache; the brain directories
-  and the caches (their `config` steers the system's own fetches and pushes) are unwritable;
+  workspace, private run directory, custom brain and repository cache, nor the settings file
+  (`.env`: the admin token, the model key); the brain directories and the caches (their
+  `config` steers the system's own fetches and pushes) are unwritable;
 - the file tools (`permissions`): no edit in the brain directories, and no read or write
   outside the working directories (the workspace and the brain directories).
 """
@@ -14,7 +15,7 @@ the CLI itself, outside bubblewrap. So both layers are told:
 import json
 from pathlib import Path
 
-from app.config import Settings
+from app.config import DOTENV, Settings
 from app.tasks.models import Task
 from app.workspaces import repos, worktrees
 
@@ -39,6 +40,14 @@ def readable(settings: Settings, task: Task) -> list[str]:
     return [_absolute(path) for path in paths]
 
 
+def unreadable(settings: Settings) -> list[str]:
+    """DATA_DIR (but what `readable` carves out) and the settings file the worker reads."""
+    paths = [_absolute(settings.data_dir)]
+    if DOTENV:
+        paths.append(_absolute(DOTENV))  # relative to the worker's directory, as it is read
+    return paths
+
+
 def unwritable(settings: Settings) -> list[str]:
     brain = [_absolute(settings.BRAIN_DIR), _absolute(settings.AGENTS_DIR)]
     return [*brain, _absolute(repos.caches_dir(settings))]
@@ -54,7 +63,7 @@ def cli_settings(settings: Settings, task: Task) -> dict[str, object]:
         },
         "sandbox": {
             "filesystem": {
-                "denyRead": [_absolute(settings.data_dir)],
+                "denyRead": unreadable(settings),
                 "allowRead": readable(settings, task),
                 "denyWrite": unwritable(settings),
             }

@@ -110,6 +110,8 @@ def test_ctrl_c_with_a_task_running_stops_in_order(tmp_path: Path) -> None:
         ).fetchone()
     assert status.lower() == "failed" and "shut down" in error, (status, error, log)
     assert took < STOP_GRACE + 14, log
+    for secret in (_token(tmp_path), _dotenv(tmp_path)["FLOWER_BASIC_AUTH"].split(":", 1)[1]):
+        assert secret not in log  # saved in .env, never printed
 
 
 def test_a_busy_port_is_named_and_up_exits_non_zero(tmp_path: Path) -> None:

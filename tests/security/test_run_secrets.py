@@ -2,6 +2,7 @@
 token, and the token it has reaches only its own task, and only while it runs."""
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,23 @@ print("PROBE " + json.dumps({
 """
 
 
+DOTENV_SECRET = "dotenv-only-secret-0815"
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str) -> Any:
+def dotenv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A settings file as `just up` writes one beside the code: the tools must not read it."""
+    path = tmp_path_factory.mktemp("checkout") / ".env"
+    path.write_text(f"ANTHROPIC_API_KEY={MODEL_KEY}\nSENTRY_TOKEN={DOTENV_SECRET}\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, stub_url: str, dotenv: Path) -> Any:
     from tests.conftest import running_stack
 
-    with running_stack(tmp_path_factory, stub_url, ANTHROPIC_API_KEY=MODEL_KEY) as system:
+    overrides = {"ANTHROPIC_API_KEY": MODEL_KEY, "CCAGENT_DOTENV": str(dotenv)}
+    with running_stack(tmp_path_factory, stub_url, **overrides) as system:
         yield system
 
 
@@ -67,6 +80,15 @@ def test_the_tools_environment_holds_no_secret(stack: Stack) -> None:
     assert "AGENT_TASK_ID=" in output  # the command ran and printed its environment
     assert "AGENT_RUN_DIR=" in output
     for secret in (MODEL_KEY, TOKEN, "cca-task."):
+        assert secret not in output
+
+
+def test_the_tools_cannot_read_the_settings_file(stack: Stack, dotenv: Path) -> None:
+    task = stack.submit(f"@stub bash cat {dotenv}; echo cat-ended-$((0 + $?))")
+    assert stack.wait_done(task["id"])["status"] == "completed"
+    output = _all_output(stack, task["id"])
+    assert re.search(r"cat-ended-[1-9]", output), output[-2000:]  # the tool ran; cat failed
+    for secret in (MODEL_KEY, DOTENV_SECRET):
         assert secret not in output
 
 
