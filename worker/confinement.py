@@ -43,8 +43,9 @@ def readable(settings: Settings, task: Task) -> list[str]:
 def unreadable(settings: Settings) -> list[str]:
     """DATA_DIR (but what `readable` carves out) and the settings file the worker reads."""
     paths = [_absolute(settings.data_dir)]
-    if DOTENV:
-        paths.append(_absolute(DOTENV))  # relative to the worker's directory, as it is read
+    if DOTENV and Path(DOTENV).is_file():  # relative to the worker's directory, as it is read
+        # (only when there: for a missing path bubblewrap would make a mount point in its place)
+        paths.append(_absolute(DOTENV))
     return paths
 
 
