@@ -273,3 +273,63 @@ def test_a_slack_retry_during_the_first_attempt_starts_one_task(
     assert (
         len([r for r in apis.matching("POST", "/chat.update") if "retry answer" in r.text()]) == 1
     )
+
+
+def test_a_delivery_is_answered_while_slow_provider_calls_hold_the_processing(
+    webhook_stack: Stack, apis: ProviderAPIs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More deliveries stuck on a slow provider than asyncio's default pool has threads
+    (min(32, cpus + 4)): a new signed delivery still gets its 2xx while they are all held."""
+    made = webhook_stack.client.post(
+        "/api/webhooks",
+        json={
+            "name": "slow-provider",
+            "provider": "github",
+            "secret": "slow-secret",
+            "commands": [
+                {
+                    "name": "react",
+                    "trigger": {"events": ["issue_comment.created"]},
+                    "actions": [{"type": "github_reaction", "content": "eyes"}],
+                }
+            ],
+        },
+    )
+    assert made.status_code == 201, made.text
+    path = f"/webhooks/github/{made.json()['id']}"
+    release = threading.Event()
+    answer = apis._answer
+
+    def held(method: str, url: str, body: Any) -> tuple[int, Any, dict[str, str], float]:
+        if "/comments/6" in url and url.endswith("/reactions"):
+            release.wait(120)
+        return answer(method, url, body)
+
+    monkeypatch.setattr(apis, "_answer", held)
+
+    def send(number: int) -> httpx.Response:
+        event = _comment("slow", number=number)
+        event["comment"]["id"] = number
+        body = json.dumps(event).encode()
+        headers = github_headers(body, "issue_comment", secret="slow-secret")
+        return httpx.post(
+            f"http://127.0.0.1:{webhook_stack.port}{path}", content=body, headers=headers, timeout=8
+        )
+
+    held_ids: list[str] = []
+    try:
+        for number in range(601, 611):
+            held_ids.append(send(number).json()["delivery_id"])
+        wait_until(
+            lambda: len(apis.matching("POST", "/comments/6")) >= 4,
+            30,
+            what="the slow provider calls to arrive",
+        )
+        late = send(701)  # its reaction is not held
+        assert late.status_code == 200 and late.json()["outcome"] == "accepted"
+        still = [webhook_stack.client.get(f"/api/webhooks/deliveries/{d}") for d in held_ids]
+        assert all(r.json()["outcome"] in ("accepted", "processing") for r in still)
+    finally:
+        release.set()
+    for delivery_id in held_ids:
+        assert delivery(webhook_stack, delivery_id)["outcome"] == "processed"
