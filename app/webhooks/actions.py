@@ -23,6 +23,8 @@ from app.workspaces import targets
 if TYPE_CHECKING:
     from app.webhooks.processing import Result
 
+MAX_DIFF_CHARS = 60_000  # within prompts.MAX_PROMPT_CHARS, with room for the rest
+
 
 @dataclass
 class Run:
@@ -124,8 +126,24 @@ def create_task(run: Run) -> None:
         gate(run, verb)
         return
     agent = run.command.agent or verbs.AGENT_OF.get(verb or "", verbs.FREE_TEXT_AGENT)
-    prompt = prompts.render(run.command.prompt_template, run.event, invocation)
+    template = run.command.prompt_template
+    extra = {}
+    if verb == "review" or prompts.prints(template, "diff"):
+        extra["diff"] = pull_request_diff(run)
+    prompt = prompts.render(template, run.event, invocation, **extra)
     start(run, agent=agent, prompt=prompt, verb=verb, awaits_approval=verb == "plan")
+
+
+def pull_request_diff(run: Run) -> str:
+    """The thread's pull request diff, fetched here and framed as data: the reviewing agent has
+    no tool to fetch it (planning has no Bash), and needs no token to be handed it."""
+    fetch = getattr(run.provider, "diff", None)
+    if fetch is None:
+        raise outbound.Unsupported(f"{run.provider.NAME} threads have no diff to review")
+    text = str(fetch(run.event.context))
+    if len(text) > MAX_DIFF_CHARS:
+        text = text[:MAX_DIFF_CHARS] + f"\n[diff cut at {MAX_DIFF_CHARS} characters]"
+    return frame("pull_request_diff", text)
 
 
 def gate(run: Run, verb: str) -> None:
