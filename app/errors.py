@@ -1,6 +1,7 @@
 """Domain errors, and the one place they become HTTP answers."""
 
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 from loguru import logger
@@ -79,13 +80,40 @@ def excerpt(value: Any) -> Any:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+# A field named like one of these is write-only: its value is never echoed back.
+_SECRET_NAME = re.compile(r"secret|token|password|passwd|api_?key|credential", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def is_secret_name(name: Any) -> bool:
+    return isinstance(name, str) and bool(_SECRET_NAME.search(name))
+
+
+def without_secrets(value: Any) -> Any:
+    """`value` with every field named like a secret replaced, however deep."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED if is_secret_name(key) else without_secrets(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [without_secrets(item) for item in value]
+    return value
+
+
+def _echoed_input(error: Any) -> Any:
+    if any(is_secret_name(part) for part in error.get("loc", ())):
+        return REDACTED
+    return excerpt(without_secrets(error.get("input")))
+
+
 def describe_validation_errors(errors: Any) -> list[dict[str, Any]]:
     return [
         {
             "loc": [excerpt(part) for part in error.get("loc", ())],
             "msg": excerpt(str(error.get("msg", ""))),
             "type": str(error.get("type", "")),
-            "input": excerpt(error.get("input")),
+            "input": _echoed_input(error),
         }
         for error in errors
     ]

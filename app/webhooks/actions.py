@@ -1,6 +1,7 @@
 """The actions a command runs: github_reaction, github_label, create_task, comment, ask,
 forward; and the verbs' approval gate (`plan` waits, `approve` runs it, `reject` drops it)."""
 
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,9 +12,10 @@ from app.config import settings
 from app.conversations.framing import frame
 from app.conversations.models import Message, Role
 from app.db import session_scope
+from app.errors import DomainError
 from app.tasks import service as tasks
-from app.tasks.models import Task, new_id
-from app.webhooks import outbound, prompts, providers, threads, verbs
+from app.tasks.models import Task
+from app.webhooks import outbound, prompts, providers, replies, threads, verbs
 from app.webhooks.events import Event
 from app.webhooks.models import Delivery, Pending, Thread, ThreadRun, Webhook
 from app.webhooks.schemas import Action, Command
@@ -22,6 +24,9 @@ from app.workspaces import targets
 
 if TYPE_CHECKING:
     from app.webhooks.processing import Result
+
+_RUN_IDS = uuid.UUID("5d1f0c52-3f0e-4f7c-9a51-8c0e2b7a6d11")  # namespace of run_task_id
+MAX_DIFF_CHARS = 60_000  # within prompts.MAX_PROMPT_CHARS, with room for the rest
 
 
 @dataclass
@@ -124,8 +129,24 @@ def create_task(run: Run) -> None:
         gate(run, verb)
         return
     agent = run.command.agent or verbs.AGENT_OF.get(verb or "", verbs.FREE_TEXT_AGENT)
-    prompt = prompts.render(run.command.prompt_template, run.event, invocation)
+    template = run.command.prompt_template
+    extra = {}
+    if verb == "review" or prompts.prints(template, "diff"):
+        extra["diff"] = pull_request_diff(run)
+    prompt = prompts.render(template, run.event, invocation, **extra)
     start(run, agent=agent, prompt=prompt, verb=verb, awaits_approval=verb == "plan")
+
+
+def pull_request_diff(run: Run) -> str:
+    """The thread's pull request diff, fetched here and framed as data: the reviewing agent has
+    no tool to fetch it (planning has no Bash), and needs no token to be handed it."""
+    fetch = getattr(run.provider, "diff", None)
+    if fetch is None:
+        raise outbound.Unsupported(f"{run.provider.NAME} threads have no diff to review")
+    text = str(fetch(run.event.context))
+    if len(text) > MAX_DIFF_CHARS:
+        text = text[:MAX_DIFF_CHARS] + f"\n[diff cut at {MAX_DIFF_CHARS} characters]"
+    return frame("pull_request_diff", text)
 
 
 def gate(run: Run, verb: str) -> None:
@@ -173,6 +194,12 @@ def start(
 ) -> None:
     """Queue the task in the thread's conversation, with what to post when it ends."""
     provider, thread, command = run.provider, run.thread, run.command
+    task_id = run_task_id(run)
+    with session_scope() as db:
+        started = db.get(ThreadRun, task_id) is not None
+    if started:  # processed again after a crash: the task and its ack exist already
+        run.result.task_ids.append(task_id)
+        return
     silent = (
         command.on_end == "none"
         or thread is None
@@ -186,7 +213,44 @@ def start(
             ack.update(provider.comment(dict(thread.context), command.ack))
         except outbound.ProviderError as error:  # the run goes ahead; its reply is posted anew
             run.result.errors.append(f"{command.name}/ack: {error.message}")
-    task_id = new_id()
+    try:
+        _enqueue(run, task_id, prompt, agent, verb, awaits_approval, ack, silent)
+    except DomainError as error:  # refused (the day's budget, say): the thread hears why
+        if not silent:
+            _tell_refusal(run, ack, error)
+        raise
+    run.result.task_ids.append(task_id)
+
+
+def run_task_id(run: Run) -> str:
+    """The task a (delivery, command) starts: one id, so processing it twice starts one task."""
+    return uuid.uuid5(_RUN_IDS, f"{run.delivery.id}/{run.command.name}").hex
+
+
+def _tell_refusal(run: Run, ack: dict[str, object], error: DomainError) -> None:
+    assert run.thread is not None
+    text = f"I could not start this: {error.message}"
+    ref = {k: v for k, v in ack.items() if k != "reply_channel" and v is not None}
+    try:
+        if ref:
+            replies.replace(run.provider, run.thread.context, ref, text)
+        else:
+            say(run, text)
+    except outbound.ProviderError as failure:
+        run.result.errors.append(f"{run.command.name}/refusal: {failure.message}")
+
+
+def _enqueue(
+    run: Run,
+    task_id: str,
+    prompt: str,
+    agent: str,
+    verb: str | None,
+    awaits_approval: bool,
+    ack: dict[str, object],
+    silent: bool,
+) -> None:
+    provider, thread = run.provider, run.thread
     with session_scope() as db:
         conversation_id = thread.conversation_id if thread else None
         full_prompt = threads.with_history(db, conversation_id, prompt)  # before this message
@@ -220,4 +284,3 @@ def start(
             max_budget_usd=_budget(run),
             **targets.of_event(run.event, verb),  # a GitHub thread's repository and ref
         )
-    run.result.task_ids.append(task_id)

@@ -25,11 +25,12 @@ ERROR_CHARS = 500
 class ProviderError(Exception):
     """A provider refused or failed a call; the message holds its own words."""
 
-    def __init__(self, message: str, retryable: bool = False) -> None:
+    def __init__(self, message: str, retryable: bool = False, status: int | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.retryable = retryable
         self.retry_after: float | None = None
+        self.status = status  # the HTTP status it answered, if it answered
 
 
 class Unsupported(ProviderError):
@@ -94,11 +95,13 @@ def call(
     def attempt() -> httpx.Response:
         response = client().request(method, url, **kwargs)
         if response.status_code == 429 or response.status_code >= 500:
-            error = ProviderError(describe(provider, response), retryable=True)
+            error = ProviderError(
+                describe(provider, response), retryable=True, status=response.status_code
+            )
             error.retry_after = _retry_after(response)
             raise error
         if response.status_code >= 400:
-            raise ProviderError(describe(provider, response))
+            raise ProviderError(describe(provider, response), status=response.status_code)
         if check is not None:
             check(response)
         return response

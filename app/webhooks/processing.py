@@ -18,7 +18,7 @@ from app.config import settings
 from app.db import session_scope
 from app.errors import DomainError
 from app.tasks.models import utcnow
-from app.webhooks import actions, providers, service, threads, verbs
+from app.webhooks import actions, own_posts, providers, service, threads, verbs
 from app.webhooks.events import Event
 from app.webhooks.matching import matches
 from app.webhooks.models import Delivery, Outcome, Pending, Webhook
@@ -107,6 +107,8 @@ def _process(delivery_id: str, result: Result) -> tuple[Outcome, str | None]:
     delivery, webhook, event = _load(delivery_id)
     provider = providers.get(event.provider)
     assert provider is not None
+    if own_posts.is_ours(event.text):
+        return Outcome.IGNORED, "our own post: never triggers"
     if provider.is_self(event):
         return Outcome.IGNORED, "caused by a bot or by this system itself: never triggers"
     refusal = provider.may_trigger(event, webhook.allowed_actors)

@@ -102,13 +102,25 @@ def _post(task_id: str) -> None:
             provider = providers.PROVIDERS[thread.provider]
             ack = {k: v for k, v in run.ack.items() if v is not None}
             if ack:
-                provider.update(thread.context, ack, text)
+                replace(provider, thread.context, ack, text)
             else:
                 provider.comment(thread.context, text)
     except ProviderError as error:
         _record(task_id, ReplyState.FAILED, error.message)
         return
     _record(task_id, ReplyState.SENT, None)
+
+
+def replace(
+    provider: providers.Provider, context: dict[str, object], ack: dict[str, object], text: str
+) -> None:
+    """Put `text` in place of the "working" message; if someone deleted it, post it anew."""
+    try:
+        provider.update(dict(context), dict(ack), text)
+    except ProviderError as error:
+        if error.status not in (404, 410):
+            raise
+        provider.comment(dict(context), text)
 
 
 def _record(task_id: str, state: ReplyState, error: str | None) -> None:

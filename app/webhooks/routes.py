@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from app.auth import BodyTooLarge, public
+from app.auth import BodyTooLarge, allow_tasks, public
 from app.db import session_scope
 from app.deps import SessionDep
 from app.errors import error_responses
@@ -66,10 +66,13 @@ async def receive(provider: str, webhook_id: str, request: Request) -> JSONRespo
     return await _receive(request, provider, webhook_id)
 
 
-# configuration
+# configuration: a dashboard or API task may manage webhooks (TASK_SCOPES "webhooks"), as the
+# person who started it may; not the deliveries, whose bodies are strangers' text (a run must
+# not read them as its own instructions) and whose redelivery re-runs a stranger's event.
 
 
 @router.get("", response_model=WebhookList)
+@allow_tasks("webhooks")
 def list_webhooks(db: SessionDep) -> WebhookList:
     return WebhookList(items=[service.public(w) for w in service.list_webhooks(db)])
 
@@ -80,6 +83,7 @@ def list_webhooks(db: SessionDep) -> WebhookList:
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(409),
 )
+@allow_tasks("webhooks")
 def create_webhook(request: WebhookCreate, db: SessionDep) -> WebhookPublic:
     return service.public(service.create_webhook(db, request))
 
@@ -125,6 +129,7 @@ def _redeliver(delivery_id: str) -> Delivery:
 
 
 @router.get("/templates", response_model=TemplateList)
+@allow_tasks("webhooks")
 def list_templates() -> TemplateList:
     items = [
         TemplatePublic(
@@ -140,6 +145,7 @@ def list_templates() -> TemplateList:
     response_model=WebhookPublic,
     responses=error_responses(404, 409),
 )
+@allow_tasks("webhooks")
 def install_template(
     name: str, db: SessionDep, request: TemplateInstall | None = None
 ) -> WebhookPublic:
@@ -150,11 +156,13 @@ def install_template(
 
 
 @router.get("/{webhook_id}", response_model=WebhookPublic, responses=error_responses(404))
+@allow_tasks("webhooks")
 def get_webhook(webhook_id: str, db: SessionDep) -> WebhookPublic:
     return service.public(service.get_webhook(db, webhook_id))
 
 
 @router.patch("/{webhook_id}", response_model=WebhookPublic, responses=error_responses(404))
+@allow_tasks("webhooks")
 def update_webhook(webhook_id: str, request: WebhookUpdate, db: SessionDep) -> WebhookPublic:
     return service.public(service.update_webhook(db, webhook_id, request))
 
@@ -162,11 +170,13 @@ def update_webhook(webhook_id: str, request: WebhookUpdate, db: SessionDep) -> W
 @router.delete(
     "/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404)
 )
+@allow_tasks("webhooks")
 def delete_webhook(webhook_id: str, db: SessionDep) -> None:
     service.delete_webhook(db, webhook_id)
 
 
 @router.put("/{webhook_id}/commands", response_model=WebhookPublic, responses=error_responses(404))
+@allow_tasks("webhooks")
 def put_commands(webhook_id: str, commands: list[Command], db: SessionDep) -> WebhookPublic:
     """Add commands to a webhook, replacing those of the same names."""
     webhook = service.get_webhook(db, webhook_id)
@@ -176,5 +186,6 @@ def put_commands(webhook_id: str, commands: list[Command], db: SessionDep) -> We
 @router.delete(
     "/{webhook_id}/commands/{name}", response_model=WebhookPublic, responses=error_responses(404)
 )
+@allow_tasks("webhooks")
 def delete_command(webhook_id: str, name: str, db: SessionDep) -> WebhookPublic:
     return service.public(service.delete_command(db, webhook_id, name))

@@ -6,14 +6,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from app.names import NAME_PATTERN  # webhooks, commands and agents are named alike
 from app.webhooks import prompts
 from app.webhooks.models import Outcome
 from app.webhooks.verbs import VERBS
 
 ProviderName = Literal["github", "jira", "slack", "sentry", "generic"]
 ActionType = Literal["github_reaction", "github_label", "create_task", "comment", "ask", "forward"]
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
-AGENT_PATTERN = r"^[a-z][a-z0-9-]{0,47}$"
 
 
 class Strict(BaseModel):
@@ -70,7 +69,7 @@ class Command(Strict):
     trigger: Trigger
     actions: list[Action] = Field(min_length=1, max_length=20)
     agent: str | None = Field(
-        None, pattern=AGENT_PATTERN, description="Unset: the verb's agent, or the brain."
+        None, pattern=NAME_PATTERN, description="Unset: the verb's agent, or the brain."
     )
     prompt_template: str | None = Field(None, max_length=20_000)
     priority: int = Field(100, ge=0, le=10_000, description="Lower runs first.")

@@ -18,7 +18,7 @@ AGENT_OF = {
 }
 FREE_TEXT_AGENT = "brain"
 
-HELP = """I answer to {mention} followed by a verb:
+HELP = """I answer to `{mention}` followed by a verb:
 - `analyze`: look into this and explain what is going on (the planning agent)
 - `plan`: write a plan and wait for `approve` or `reject`
 - `approve`: run the plan waiting on this thread (the executor)
@@ -54,8 +54,17 @@ def help_text() -> str:
     return HELP.format(mention=settings.BOT_MENTION)
 
 
+# Code (fenced blocks, then inline spans) quotes a command rather than giving it.
+_CODE = re.compile(r"```.*?(?:```|\Z)|`[^`\n]*`", re.DOTALL)
+
+
+def _without_code(text: str) -> str:
+    """The text with its code blanked out, same length, so positions still match."""
+    return _CODE.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def parse(text: str) -> Invocation:
-    match = _mention_pattern(mentions()).search(text)
+    match = _mention_pattern(mentions()).search(_without_code(text))
     if match is None:
         return Invocation(mentioned=False, request=text.strip())
     rest = text[match.end() :].strip()

@@ -7,6 +7,7 @@ import hmac
 import json
 from typing import Any
 
+from app.webhooks import verbs
 from tests.support.providers import ProviderAPIs
 from tests.support.stack import Stack
 from tests.webhooks.conftest import (
@@ -58,11 +59,12 @@ def github_comment(
     association: str = "OWNER",
     login: str = "Codertocat",
     kind: str = "User",
+    text: str = "@agent look",
 ) -> dict[str, Any]:
     sample = next(s for s in SAMPLES if s["event"] == "issue_comment")["payload"]
     event: dict[str, Any] = json.loads(json.dumps(sample))
     event["action"] = "created"
-    event["comment"].update(id=comment_id, body="@agent look", author_association=association)
+    event["comment"].update(id=comment_id, body=text, author_association=association)
     event["sender"].update(login=login, type=kind)
     body = json.dumps(event).encode()
     response = post(
@@ -244,3 +246,25 @@ def test_ask_posts_a_question_and_the_next_message_on_the_thread_answers_it(
         "/chat.postMessage",
         lambda r: "deploying to staging" in r.text() and r.body["thread_ts"] == "1700001000.000100",
     )
+
+
+def test_our_own_posts_coming_back_never_trigger(webhook_stack: Stack, apis: ProviderAPIs) -> None:
+    """The bot's login is not known here (GITHUB_BOT_LOGIN matches nobody): the marker on every
+    text we post is what tells the reply, help text and all, from a human's comment."""
+    hook = webhook(webhook_stack, "github", [{"type": "create_task"}])
+    helped = github_comment(webhook_stack, hook, 9701, login="a-member", text="@agent help")
+    assert helped["outcome"] == "processed", helped
+    posted = apis.wait_for("POST", "/issues/1/comments", lambda r: "followed by a verb" in r.text())
+    back = github_comment(webhook_stack, hook, 9702, login="a-member", text=posted.body["body"])
+    assert back["outcome"] == "ignored" and "our own post" in back["reason"], back
+    assert back["task_ids"] == []
+    quoted = "> " + posted.body["body"].replace("\n", "\n> ") + "\n\n@agent help"
+    again = github_comment(webhook_stack, hook, 9703, login="a-member", text=quoted)
+    assert again["outcome"] == "processed", again  # a human quoting us still asks
+
+
+def test_a_mention_inside_code_is_not_a_command() -> None:
+    assert verbs.parse("Reply `@agent approve` to run it").mentioned is False
+    assert verbs.parse("```\n@agent fix\n```\nas shown").mentioned is False
+    asked = verbs.parse("see `x` then @agent fix the `y` bug")
+    assert asked.verb == "fix" and asked.request == "the `y` bug"

@@ -146,3 +146,32 @@ def test_configuration_needs_the_admin_token(webhook_stack: Stack) -> None:
     assert httpx.get(f"{base}/api/webhooks").status_code == 401
     assert httpx.get(f"{base}/api/webhooks/deliveries").status_code == 401
     assert httpx.post(f"{base}/api/webhooks/templates/slack-mention").status_code == 401
+
+
+def test_a_refused_configuration_never_echoes_a_secret(webhook_stack: Stack) -> None:
+    """The secret is write-only: a 422 names what is wrong without echoing it, whether it is
+    inside the body echoed (a missing name) or the very field refused (a wrong type)."""
+    client = webhook_stack.client
+    refused = [
+        client.post("/api/webhooks", json={"provider": "github", "secret": "topsecret-value"}),
+        client.post(
+            "/api/webhooks",
+            json={"name": "ok", "provider": "github", "secret": {"value": "topsecret-value"}},
+        ),
+        client.post(
+            "/api/webhooks",
+            json={"name": "ok", "provider": "github", "api_token": "topsecret-value"},
+        ),
+    ]
+    made = client.post("/api/webhooks", json={"name": "echo", "provider": "jira", "secret": "x"})
+    refused.append(
+        client.patch(
+            f"/api/webhooks/{made.json()['id']}",
+            json={"secret": ["topsecret-value"], "max_budget_usd": "lots"},
+        )
+    )
+    for response in refused:
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"], response.text
+        assert "topsecret" not in response.text, response.text
+    assert refused[0].json()["detail"][0]["loc"] == ["body", "name"]

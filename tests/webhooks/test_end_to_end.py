@@ -3,6 +3,7 @@ back where the question was asked, on a local server standing in for the provide
 
 import base64
 import json
+import subprocess
 from typing import Any
 
 from tests.support.providers import ProviderAPIs
@@ -161,3 +162,53 @@ def test_a_new_sentry_issue_gets_a_planning_note(webhook_stack: Stack, apis: Pro
     note = apis.wait_for("POST", "/sentry/api/0/issues/1170820242/comments/")
     assert "blooopy is not defined" in note.body["text"]
     assert note.headers["authorization"] == "Bearer sentry-test-token"
+
+
+def pull_ref(stack: Stack, number: int) -> None:
+    """The pull request's head on the local git host, so its task can check it out."""
+    bare = stack.env["GITHUB_GIT_URL"].removeprefix("file://") + "/Codertocat/Hello-World.git"
+    ref = f"refs/pull/{number}/head"
+    subprocess.run(["git", "-C", bare, "update-ref", ref, "refs/heads/main"], check=True)
+
+
+def test_review_on_a_pull_request_is_given_its_diff(
+    webhook_stack: Stack, apis: ProviderAPIs
+) -> None:
+    """The planning agent has no Bash to fetch the diff with: the system fetches it and puts it
+    in the prompt, framed as data."""
+    webhook_stack.client.post("/api/webhooks/templates/github-mention-bot")
+    pull_ref(webhook_stack, 45)
+    apis.fail("/pulls/45", 200, times=1, body="diff --git a/retry.py b/retry.py\n+RETRIES = 3\n")
+    body = json.loads(comment("@agent review\n@stub text REVIEW: looks fine", 45, 9201))
+    body["issue"]["pull_request"] = {"url": "https://api.github.com/repos/x/y/pulls/45"}
+    raw = json.dumps(body).encode()
+    response = post(webhook_stack, "/webhooks/github", raw, github_headers(raw, "issue_comment"))
+    reviewed = delivery(webhook_stack, response.json()["delivery_id"])
+    assert reviewed["outcome"] == "processed", reviewed
+    fetched = apis.wait_for("GET", "/repos/Codertocat/Hello-World/pulls/45")
+    assert fetched.headers["accept"] == "application/vnd.github.diff"
+    task = webhook_stack.wait_done(reviewed["task_ids"][0])
+    assert task["agent"] == "planning" and task["status"] == "completed", task["error"]
+    assert "<pull_request_diff>\ndiff --git a/retry.py b/retry.py\n+RETRIES = 3\n" in task["prompt"]
+    apis.wait_for("POST", "/issues/45/comments", lambda r: "REVIEW: looks fine" in r.text())
+
+
+def test_the_pr_review_template_reviews_the_opened_pull_requests_diff(
+    webhook_stack: Stack, apis: ProviderAPIs
+) -> None:
+    installed = webhook_stack.client.post("/api/webhooks/templates/github-pr-review")
+    assert installed.status_code == 200, installed.text
+    sample = next(
+        s for s in SAMPLES if s["event"] == "pull_request" and s["payload"]["action"] == "opened"
+    )["payload"]
+    number = sample["pull_request"]["number"]
+    pull_ref(webhook_stack, number)
+    apis.fail(f"/pulls/{number}", 200, times=1, body="diff --git a/a.py b/a.py\n+OPENED = 1\n")
+    raw = json.dumps(sample).encode()
+    response = post(webhook_stack, "/webhooks/github", raw, github_headers(raw, "pull_request"))
+    opened = delivery(webhook_stack, response.json()["delivery_id"])
+    assert opened["outcome"] == "processed" and opened["commands"] == ["pr-review"], opened
+    task = webhook_stack.wait_done(opened["task_ids"][0])
+    assert task["status"] == "completed", task["error"]
+    assert "<pull_request_diff>\ndiff --git a/a.py b/a.py\n+OPENED = 1\n" in task["prompt"]
+    assert "curl" not in task["prompt"]

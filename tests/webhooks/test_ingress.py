@@ -112,6 +112,12 @@ def _comment(text: str, number: int = 7, association: str = "OWNER") -> dict[str
         "missing-signature",
         "stale-slack",
         "wrong-slack",
+        "wrong-jira",
+        "missing-jira",
+        "wrong-sentry",
+        "missing-sentry",
+        "wrong-generic",
+        "missing-generic",
         "malformed-json",
         "not-an-object",
         "unknown-provider",
@@ -138,6 +144,24 @@ def test_bad_requests_get_a_clear_4xx_are_recorded_and_start_nothing(
         else:
             headers = slack_headers(body)
             headers["X-Slack-Signature"] = "v0=" + "1" * 64
+    elif case in ("wrong-jira", "missing-jira"):
+        body = (PAYLOADS / "jira-comment-created.json").read_bytes()
+        path, headers = "/webhooks/jira", jira_headers(body)
+        headers["X-Hub-Signature"] = "sha256=" + "2" * 64
+        if case == "missing-jira":
+            del headers["X-Hub-Signature"]
+    elif case in ("wrong-sentry", "missing-sentry"):
+        body = (PAYLOADS / "sentry-issue-created.json").read_bytes()
+        path, headers = "/webhooks/sentry", sentry_headers(body, "issue")
+        headers["Sentry-Hook-Signature"] = "3" * 64
+        if case == "missing-sentry":
+            del headers["Sentry-Hook-Signature"]
+    elif case in ("wrong-generic", "missing-generic"):
+        body = json.dumps({"text": "@agent fix everything", "thread": "t-1"}).encode()
+        path = "/webhooks/generic"
+        headers = {"Content-Type": "application/json", "X-Webhook-Signature": "sha256=" + "4" * 64}
+        if case == "missing-generic":
+            del headers["X-Webhook-Signature"]
     elif case in ("malformed-json", "not-an-object"):
         body = b'{"action": "created", ' if case == "malformed-json" else b"[1, 2]"
         headers, expected = github_headers(body, "issue_comment"), 400
@@ -273,3 +297,109 @@ def test_a_slack_retry_during_the_first_attempt_starts_one_task(
     assert (
         len([r for r in apis.matching("POST", "/chat.update") if "retry answer" in r.text()]) == 1
     )
+
+
+def test_a_delivery_is_answered_while_slow_provider_calls_hold_the_processing(
+    webhook_stack: Stack, apis: ProviderAPIs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More deliveries stuck on a slow provider than asyncio's default pool has threads
+    (min(32, cpus + 4)): a new signed delivery still gets its 2xx while they are all held."""
+    made = webhook_stack.client.post(
+        "/api/webhooks",
+        json={
+            "name": "slow-provider",
+            "provider": "github",
+            "secret": "slow-secret",
+            "commands": [
+                {
+                    "name": "react",
+                    "trigger": {"events": ["issue_comment.created"]},
+                    "actions": [{"type": "github_reaction", "content": "eyes"}],
+                }
+            ],
+        },
+    )
+    assert made.status_code == 201, made.text
+    path = f"/webhooks/github/{made.json()['id']}"
+    release = threading.Event()
+    answer = apis._answer
+
+    def held(method: str, url: str, body: Any) -> tuple[int, Any, dict[str, str], float]:
+        if "/comments/6" in url and url.endswith("/reactions"):
+            release.wait(120)
+        return answer(method, url, body)
+
+    monkeypatch.setattr(apis, "_answer", held)
+
+    def send(number: int) -> httpx.Response:
+        event = _comment("slow", number=number)
+        event["comment"]["id"] = number
+        body = json.dumps(event).encode()
+        headers = github_headers(body, "issue_comment", secret="slow-secret")
+        return httpx.post(
+            f"http://127.0.0.1:{webhook_stack.port}{path}", content=body, headers=headers, timeout=8
+        )
+
+    held_ids: list[str] = []
+    try:
+        for number in range(601, 611):
+            held_ids.append(send(number).json()["delivery_id"])
+        wait_until(
+            lambda: len(apis.matching("POST", "/comments/6")) >= 4,
+            30,
+            what="the slow provider calls to arrive",
+        )
+        late = send(701)  # its reaction is not held
+        assert late.status_code == 200 and late.json()["outcome"] == "accepted"
+        still = [webhook_stack.client.get(f"/api/webhooks/deliveries/{d}") for d in held_ids]
+        assert all(r.json()["outcome"] in ("accepted", "processing") for r in still)
+    finally:
+        release.set()
+    for delivery_id in held_ids:
+        assert delivery(webhook_stack, delivery_id)["outcome"] == "processed"
+
+
+def test_deliveries_are_filtered_by_webhook_and_redelivered_through_the_api(
+    webhook_stack: Stack, apis: ProviderAPIs
+) -> None:
+    client = webhook_stack.client
+    react = [{"type": "github_reaction", "content": "rocket"}]
+    hooks = []
+    for name in ("filter-a", "filter-b"):
+        made = client.post(
+            "/api/webhooks",
+            json={
+                "name": name,
+                "provider": "github",
+                "secret": f"{name}-secret",
+                "commands": [
+                    {"name": "react", "trigger": {"events": ["issue_comment.*"]}, "actions": react}
+                ],
+            },
+        )
+        assert made.status_code == 201, made.text
+        hooks.append(made.json()["id"])
+    sent = {}
+    for hook, name, comment_id in zip(hooks, ("filter-a", "filter-b"), (8801, 8802), strict=True):
+        event = _comment("hello", number=880)
+        event["comment"]["id"] = comment_id
+        body = json.dumps(event).encode()
+        headers = github_headers(body, "issue_comment", secret=f"{name}-secret")
+        response = post(webhook_stack, f"/webhooks/github/{hook}", body, headers)
+        assert response.status_code == 200, response.text
+        sent[hook] = delivery(webhook_stack, response.json()["delivery_id"])
+        assert sent[hook]["outcome"] == "processed", sent[hook]
+    listed = client.get("/api/webhooks/deliveries", params={"webhook": hooks[0]}).json()
+    assert [d["id"] for d in listed["items"]] == [sent[hooks[0]]["id"]] and listed["total"] == 1
+
+    again = client.post(f"/api/webhooks/deliveries/{sent[hooks[0]]['id']}/redeliver")
+    assert again.status_code == 202, again.text
+    copy = delivery(webhook_stack, again.json()["id"])
+    assert copy["id"] != sent[hooks[0]]["id"] and copy["webhook_id"] == hooks[0]
+    assert copy["outcome"] == "processed" and copy["commands"] == ["react"]
+    assert len(apis.matching("POST", "/comments/8801/reactions")) == 2  # the event ran again
+    assert len(apis.matching("POST", "/comments/8802/reactions")) == 1
+    listed = client.get("/api/webhooks/deliveries", params={"webhook": hooks[0]}).json()
+    assert listed["total"] == 2
+    missing = client.post("/api/webhooks/deliveries/0123456789abcdef/redeliver")
+    assert missing.status_code == 404 and missing.json()["detail"]

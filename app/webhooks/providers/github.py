@@ -4,7 +4,7 @@ issues, pull requests and their comments are threads; outbound through the REST 
 from typing import Any
 
 from app.config import settings
-from app.webhooks import outbound
+from app.webhooks import outbound, own_posts
 from app.webhooks.events import Actor, Event, dig, mapping, text_of
 from app.webhooks.signing import check_prefixed
 
@@ -129,7 +129,7 @@ def comment(context: dict[str, Any], text: str) -> dict[str, Any]:
         NAME,
         "POST",
         _url(_issue_path(context) + "/comments"),
-        json={"body": text},
+        json={"body": own_posts.hidden(text)},
         headers=_headers(),
     )
     return {"comment_id": outbound.json_of(response).get("id")}
@@ -137,7 +137,8 @@ def comment(context: dict[str, Any], text: str) -> dict[str, Any]:
 
 def update(context: dict[str, Any], ref: dict[str, Any], text: str) -> None:
     path = f"/repos/{context['repo']}/issues/comments/{ref['comment_id']}"
-    outbound.call(NAME, "PATCH", _url(path), json={"body": text}, headers=_headers())
+    body = {"body": own_posts.hidden(text)}
+    outbound.call(NAME, "PATCH", _url(path), json=body, headers=_headers())
 
 
 def react(context: dict[str, Any], content: str) -> None:

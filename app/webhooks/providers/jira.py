@@ -5,7 +5,7 @@ outbound through the REST API v2 with the account's email and API token."""
 from typing import Any
 
 from app.config import settings
-from app.webhooks import outbound
+from app.webhooks import outbound, own_posts
 from app.webhooks.events import Actor, Event, dig, mapping, text_of
 from app.webhooks.signing import check_prefixed
 
@@ -92,15 +92,15 @@ def _url(context: dict[str, Any], path: str = "") -> str:
 
 
 def comment(context: dict[str, Any], text: str) -> dict[str, Any]:
-    response = outbound.call(
-        NAME, "POST", _url(context, "/comment"), json={"body": text}, auth=_auth()
-    )
+    body = {"body": own_posts.visible(text)}
+    response = outbound.call(NAME, "POST", _url(context, "/comment"), json=body, auth=_auth())
     return {"comment_id": outbound.json_of(response).get("id")}
 
 
 def update(context: dict[str, Any], ref: dict[str, Any], text: str) -> None:
     path = f"/comment/{ref['comment_id']}"
-    outbound.call(NAME, "PUT", _url(context, path), json={"body": text}, auth=_auth())
+    body = {"body": own_posts.visible(text)}
+    outbound.call(NAME, "PUT", _url(context, path), json=body, auth=_auth())
 
 
 def react(context: dict[str, Any], content: str) -> None:

@@ -4,7 +4,7 @@ deliveries keyed by `Request-ID`; a Sentry issue is a thread; outbound: notes on
 from typing import Any
 
 from app.config import settings
-from app.webhooks import outbound
+from app.webhooks import outbound, own_posts
 from app.webhooks.events import Actor, Event, dig, mapping, text_of
 from app.webhooks.signing import check_hex
 
@@ -98,14 +98,19 @@ def _url(context: dict[str, Any], path: str) -> str:
 
 def comment(context: dict[str, Any], text: str) -> dict[str, Any]:
     response = outbound.call(
-        NAME, "POST", _url(context, "/comments/"), json={"text": text}, headers=_headers()
+        NAME,
+        "POST",
+        _url(context, "/comments/"),
+        json={"text": own_posts.visible(text)},
+        headers=_headers(),
     )
     return {"note_id": outbound.json_of(response).get("id")}
 
 
 def update(context: dict[str, Any], ref: dict[str, Any], text: str) -> None:
     path = f"/comments/{ref['note_id']}/"
-    outbound.call(NAME, "PUT", _url(context, path), json={"text": text}, headers=_headers())
+    body = {"text": own_posts.visible(text)}
+    outbound.call(NAME, "PUT", _url(context, path), json=body, headers=_headers())
 
 
 def react(context: dict[str, Any], content: str) -> None:

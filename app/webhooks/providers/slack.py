@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from app.config import settings
-from app.webhooks import outbound
+from app.webhooks import outbound, own_posts
 from app.webhooks.events import Actor, Event, mapping, text_of
 from app.webhooks.signing import SignatureInvalid, check_prefixed
 
@@ -119,14 +119,15 @@ def _api(method: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def comment(context: dict[str, Any], text: str) -> dict[str, Any]:
-    body = {"channel": context["channel"], "text": text}
+    body = {"channel": context["channel"], "text": own_posts.visible(text)}
     if context.get("thread_ts"):
         body["thread_ts"] = context["thread_ts"]
     return {"ts": _api("chat.postMessage", body).get("ts")}
 
 
 def update(context: dict[str, Any], ref: dict[str, Any], text: str) -> None:
-    _api("chat.update", {"channel": context["channel"], "ts": ref["ts"], "text": text})
+    body = {"channel": context["channel"], "ts": ref["ts"], "text": own_posts.visible(text)}
+    _api("chat.update", body)
 
 
 def react(context: dict[str, Any], content: str) -> None:
