@@ -52,6 +52,7 @@ def test_rename_and_delete_a_conversation(page: Page, dash: Stack) -> None:
     page.get_by_label("Message").fill("Please rename me")
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(re.compile(r"/chat/[0-9a-f]{32}$"))
+    expect(page.get_by_label("Message")).to_have_value("")  # accepted: the box is cleared
     inbox = page.get_by_role("complementary", name="Conversations")
     expect(inbox.get_by_role("link", name="Please rename me")).to_be_visible()
     expect(page.locator(".message.assistant", has_text="Echo")).to_be_visible(timeout=30_000)
