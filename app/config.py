@@ -119,6 +119,12 @@ class Settings(BaseSettings):
     )
     CELERY_QUEUE: str = Field("ccagent", description="Celery queue the tasks travel on.")
     FLOWER_PORT: int = Field(5555, ge=1, le=65535, description="Port of Flower, Celery's monitor.")
+    # Flower reads only the FLOWER_* names of its own options; it has none called `url`.
+    FLOWER_URL: str = Field(
+        "",
+        pattern=r"^(https?://[^\s]+)?$",
+        description="Flower's address for the dashboard's link ('' = http://<host>:FLOWER_PORT/).",
+    )
     FLOWER_BASIC_AUTH: SecretStr | None = Field(
         None, description="user:password that Flower's pages ask for (unset: made by `just up`)."
     )

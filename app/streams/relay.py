@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 from collections import deque
+from typing import NamedTuple
 
 from loguru import logger
 from redis.asyncio import Redis
@@ -82,7 +83,11 @@ class StreamRelay:
         await self._subscribe(events.session_channel(session_id))
         await self._fill_now(active_task_ids)
 
-    async def follow_task(self, task_id: str) -> None:
+    async def follow_task(self, task_id: str, after_seq: int | None = None) -> None:
+        """Follow a task from after `after_seq` (what a reconnecting client already has), or
+        from where this connection left it (its start when new)."""
+        if after_seq is not None:
+            self.sent[task_id] = max(self.sent.get(task_id, -1), after_seq)
         await self._subscribe(events.task_channel(task_id))
         await self._fill_now([task_id])
 
@@ -228,8 +233,15 @@ def _terminal_seq(db: Session, task: Task) -> int:
     return events.terminal_seq(started, output.last_chunk_seq(db, task.id))
 
 
-def parse_client_message(text: str) -> tuple[str, str] | None:
-    """A client's request: {"action": "watch"|"unwatch", "task_id": "..."}."""
+class ClientRequest(NamedTuple):
+    action: str  # "watch" or "unwatch"
+    task_id: str
+    after_seq: int | None = None  # watch: the last seq the client has; None: from the start
+
+
+def parse_client_message(text: str) -> ClientRequest | None:
+    """A client's request: {"action": "watch"|"unwatch", "task_id": "..."}, and for a watch
+    an optional "after_seq": N (an integer >= -1)."""
     try:
         message = json.loads(text)
     except ValueError:
@@ -237,6 +249,12 @@ def parse_client_message(text: str) -> tuple[str, str] | None:
     if not isinstance(message, dict):
         return None
     action, task_id = message.get("action"), message.get("task_id")
-    if action in ("watch", "unwatch") and isinstance(task_id, str) and task_id.isalnum():
-        return action, task_id
-    return None
+    if action not in ("watch", "unwatch") or not isinstance(task_id, str) or not task_id.isalnum():
+        return None
+    after_seq = message.get("after_seq")
+    if after_seq is None:
+        return ClientRequest(action, task_id)
+    # bool is an int to Python, not a seq to anyone.
+    if action != "watch" or type(after_seq) is not int or after_seq < -1:
+        return None
+    return ClientRequest(action, task_id, after_seq)

@@ -21,6 +21,10 @@ router = APIRouter(tags=["stream"])
 
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
+BAD_REQUEST = (
+    'Send {"action": "watch", "task_id": "...", "after_seq": N (optional, an integer >= -1)}'
+    ' or {"action": "unwatch", "task_id": "..."}'
+)
 TOO_FAR_BEHIND = "Too far behind: this client did not read its events; reconnect to catch up"
 
 
@@ -54,7 +58,9 @@ def _task_exists(task_id: str) -> bool:
 
 @router.websocket("/ws/{session_id}")
 async def session_stream(websocket: WebSocket, session_id: str) -> None:
-    """Send `task.*` events as JSON. Send {"action": "watch", "task_id": ID} to follow any task."""
+    """Send `task.*` events as JSON. Send {"action": "watch", "task_id": ID} to follow any task,
+    with "after_seq": N to get only its events after seq N (a reconnecting client's resume);
+    {"action": "unwatch", "task_id": ID} to stop."""
     if not matches(SESSION_PATTERN, session_id):
         await websocket.accept()  # closing before accepting would answer an empty HTTP 403
         await websocket.close(
@@ -90,20 +96,15 @@ async def _serve(websocket: WebSocket, relay: StreamRelay, session_id: str) -> N
         while True:
             request = parse_client_message(await websocket.receive_text())
             if request is None:
-                await websocket.send_json(
-                    {
-                        "type": "error",
-                        "detail": 'Send {"action": "watch"|"unwatch", "task_id": "..."}',
-                    }
-                )
-            elif request[0] == "watch":
-                if await asyncio.to_thread(_task_exists, request[1]):
-                    await relay.follow_task(request[1])
+                await websocket.send_json({"type": "error", "detail": BAD_REQUEST})
+            elif request.action == "watch":
+                if await asyncio.to_thread(_task_exists, request.task_id):
+                    await relay.follow_task(request.task_id, request.after_seq)
                 else:
                     await websocket.send_json(
-                        {"type": "error", "task_id": request[1], "detail": "No such task"}
+                        {"type": "error", "task_id": request.task_id, "detail": "No such task"}
                     )
             else:
-                relay.unfollow_task(request[1])
+                relay.unfollow_task(request.task_id)
     except WebSocketDisconnect:
         pass

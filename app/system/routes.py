@@ -2,7 +2,7 @@
 
 from typing import Any, cast
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
@@ -27,6 +27,7 @@ class Status(BaseModel):
     workers: list[dict[str, Any]]
     tasks_by_status: dict[str, int]
     total_cost_usd: float
+    flower_url: str
 
 
 class Health(BaseModel):
@@ -41,7 +42,7 @@ class Health(BaseModel):
     response_model=Status,
     responses=error_responses(401, 403),
 )
-def get_status(db: SessionDep) -> Status:
+def get_status(db: SessionDep, request: Request) -> Status:
     counts = dict(db.exec(select(Task.status, func.count()).group_by(Task.status)).all())
     total_cost = db.exec(select(func.coalesce(func.sum(Task.cost_usd), 0.0))).one()
     try:
@@ -57,7 +58,19 @@ def get_status(db: SessionDep) -> Status:
         workers=workers,
         tasks_by_status={str(s.value): counts.get(s, 0) for s in TaskStatus},
         total_cost_usd=float(total_cost or 0.0),
+        flower_url=flower_url(request),
     )
+
+
+def flower_url(request: Request) -> str:
+    """FLOWER_URL, or Flower's port on the host the request was sent to (what the browser
+    that asks can reach, as it reached this API there)."""
+    if settings.FLOWER_URL:
+        return settings.FLOWER_URL
+    host = request.url.hostname or "127.0.0.1"
+    if ":" in host:  # an IPv6 address goes in brackets
+        host = f"[{host}]"
+    return f"http://{host}:{settings.FLOWER_PORT}/"
 
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})

@@ -45,6 +45,7 @@ createRoot(document.getElementById("root")!).render(
                 <Route path="/costs" component={CostsView} />
                 <Route path="/agents" component={AgentsView} />
                 <Route path="/agents/:name" component={AgentsView} />
+                <Route path="/agents/skills/:skill" component={AgentsView} />
                 <Route path="/webhooks" component={WebhooksView} />
                 <Route path="/status" component={StatusView} />
                 <Route component={NotFound} />

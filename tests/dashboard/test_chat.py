@@ -52,6 +52,7 @@ def test_rename_and_delete_a_conversation(page: Page, dash: Stack) -> None:
     page.get_by_label("Message").fill("Please rename me")
     page.get_by_role("button", name="Send").click()
     expect(page).to_have_url(re.compile(r"/chat/[0-9a-f]{32}$"))
+    expect(page.get_by_label("Message")).to_have_value("")  # accepted: the box is cleared
     inbox = page.get_by_role("complementary", name="Conversations")
     expect(inbox.get_by_role("link", name="Please rename me")).to_be_visible()
     expect(page.locator(".message.assistant", has_text="Echo")).to_be_visible(timeout=30_000)
@@ -85,3 +86,23 @@ def test_a_tool_call_is_shown_in_one_line_and_expands(page: Page, dash: Stack) -
     expect(tool.locator(".tool-result")).not_to_be_visible()
     tool.locator("summary").click()
     expect(tool.locator(".tool-result")).to_contain_text("dashboard-tool-output")
+
+
+def test_the_agent_picked_in_the_composer_runs_the_task(page: Page, dash: Stack) -> None:
+    created = dash.client.post(
+        "/api/agents",
+        json={"name": "picked-agent", "description": "Chosen", "tools": ["Read"], "prompt": "Hi."},
+    )
+    assert created.status_code == 201, created.text
+    sign_in(page, dash)
+    page.get_by_label("Agent").select_option("picked-agent")
+    page.get_by_label("Message").fill("@stub text picked")
+    page.get_by_role("button", name="Send").click()
+    reply = page.locator(".message.assistant", has_text="picked")
+    expect(reply).to_be_visible(timeout=30_000)
+
+    task_id = reply.get_by_role("link", name=re.compile(r"^Task ")).get_attribute("href")
+    assert task_id
+    task = dash.wait_done(task_id.rsplit("/", 1)[1])
+    assert task["agent"] == "picked-agent"
+    assert task["status"] == "completed"

@@ -124,6 +124,8 @@ export interface SystemStatus {
   workers: Worker[];
   tasks_by_status: Record<string, number>;
   total_cost_usd: number;
+  /** FLOWER_URL, or Flower's port on the host this page was loaded from. */
+  flower_url: string;
 }
 
 export interface Health {

@@ -66,10 +66,31 @@ describe("StreamClient", () => {
     await flush();
     expect(sockets[1].ticket).toBe("ticket-2");
     sockets[1].accept();
-    expect(sockets[1].sent).toEqual(['{"action":"watch","task_id":"t"}']);
-    // The server replays the task from its start, then goes on live.
-    [0, 1, 2, 3, 4, 5].forEach((seq) => sockets[1].emit(out(seq)));
-    expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+    // The resume names the last seq it has: the server sends only what follows.
+    expect(sockets[1].sent).toEqual(['{"action":"watch","task_id":"t","after_seq":3}']);
+    [4, 5].forEach((seq) => sockets[1].emit(out(seq)));
+    // What is replayed anyway (a session's task, on connecting) is passed on once.
+    [2, 3, 4, 5, 6].forEach((seq) => sockets[1].emit(out(seq)));
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it("says unwatch when the last view of a task stops following it", async () => {
+    const { client, sockets } = setup();
+    client.start();
+    await flush();
+    sockets[0].accept();
+    const first = client.watch("t", () => undefined);
+    const second = client.watch("t", () => undefined);
+    first();
+    expect(sockets[0].sent).toEqual(['{"action":"watch","task_id":"t"}']);
+    second();
+    second(); // a second call says nothing more
+    expect(sockets[0].sent).toEqual([
+      '{"action":"watch","task_id":"t"}',
+      '{"action":"unwatch","task_id":"t"}',
+    ]);
+    client.watch("t", () => undefined);
+    expect(sockets[0].sent).toHaveLength(3);
   });
 
   it("backs off longer after each failed attempt, and from the start once connected", async () => {

@@ -1,7 +1,8 @@
 // The one WebSocket of the page: authenticated by a short-lived ticket (the token never goes in
-// a URL), reconnected with backoff, and resumed. After a reconnect the server replays each
-// watched task's events from the start; what this client already passed on (seq at or below
-// the last it saw) is dropped, so listeners get every event once and in order.
+// a URL), reconnected with backoff, and resumed: each watch says the last seq this client has
+// of the task (`after_seq`), so the server sends only what is missing. What still arrives at or
+// below it (the session's tasks, which the server replays on connecting) is dropped, so
+// listeners get every event once and in order.
 
 import { backoffDelay } from "./backoff";
 import type { TaskEvent } from "./assemble";
@@ -64,7 +65,10 @@ export class StreamClient {
     listeners.add(listener);
     return () => {
       listeners.delete(listener);
-      if (listeners.size === 0) this.watchers.delete(taskId);
+      if (listeners.size === 0 && this.watchers.get(taskId) === listeners) {
+        this.watchers.delete(taskId);
+        this.send({ action: "unwatch", task_id: taskId });
+      }
     };
   }
 
@@ -120,9 +124,12 @@ export class StreamClient {
   }
 
   private sendWatch(taskId: string): void {
-    if (this.socket?.readyState === OPEN) {
-      this.socket.send(JSON.stringify({ action: "watch", task_id: taskId }));
-    }
+    const last = this.lastSeq.get(taskId);
+    this.send({ action: "watch", task_id: taskId, ...(last === undefined ? {} : { after_seq: last }) });
+  }
+
+  private send(message: Record<string, unknown>): void {
+    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify(message));
   }
 
   private receive(data: unknown): void {

@@ -20,7 +20,6 @@ export default function StatusView() {
     queryFn: () => request<Page<Task>>("/api/tasks?status=running&limit=200"),
     refetchInterval: 5000,
   });
-  const flower = `${location.protocol}//${location.hostname}:5555/`;
   const s = status.data;
   return (
     <section className="page">
@@ -62,9 +61,12 @@ export default function StatusView() {
           <p>{Object.entries(s.tasks_by_status).map(([k, v]) => `${k}: ${v}`).join(" · ")}</p>
         </div>
       )}
-      <p>
-        <a href={flower} target="_blank" rel="noreferrer">Open Flower</a>, Celery's own monitor (port 5555 when started by <code>just up</code>).
-      </p>
+      {s && (
+        <p>
+          <a href={s.flower_url} target="_blank" rel="noreferrer">Open Flower</a>, Celery's own monitor, at{" "}
+          <code>{s.flower_url}</code> (FLOWER_URL, or FLOWER_PORT on this host).
+        </p>
+      )}
     </section>
   );
 }

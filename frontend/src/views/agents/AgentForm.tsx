@@ -1,10 +1,11 @@
 // Create or edit a custom agent. The API checks every field; its words appear under the field.
 
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useState, type ReactNode } from "react";
+import { useState } from "react";
 import { useLocation } from "wouter";
 import { ApiError, api } from "../../api/client";
 import type { Agent, Skill } from "../../api/types";
+import { Field } from "./Field";
 
 const TOOLS = ["Bash", "Edit", "Glob", "Grep", "Read", "Skill", "TodoWrite", "WebFetch", "WebSearch", "Write"];
 
@@ -12,18 +13,6 @@ interface Props {
   agent?: Agent;
   skills: Skill[];
   onDone: () => void;
-}
-
-function Field({ id, label, error, children }: { id: string; label: string; error?: string; children: ReactNode }) {
-  return (
-    <div className={error ? "field invalid" : "field"}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {error && (
-        <p id={`${id}-error`} className="field-error" role="alert">{error}</p>
-      )}
-    </div>
-  );
 }
 
 export function AgentForm({ agent, skills, onDone }: Props) {

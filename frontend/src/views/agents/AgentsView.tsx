@@ -1,5 +1,6 @@
-// Agents and skills (`/agents`, `/agents/:name`): the list; one agent; create, edit and delete
-// custom ones, with the API's validation errors next to their fields.
+// Agents and skills (`/agents`, `/agents/:name`, `/agents/skills/:skill`): the lists; one agent
+// or skill; create, edit and delete custom ones, with the API's validation errors next to their
+// fields.
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,13 +9,17 @@ import { api } from "../../api/client";
 import type { Agent, Skill } from "../../api/types";
 import { AgentDetail } from "./AgentDetail";
 import { AgentForm } from "./AgentForm";
+import { SkillDetail } from "./SkillDetail";
+import { SkillForm, skillPath } from "./SkillForm";
 
 export default function AgentsView() {
-  const { name } = useParams<{ name?: string }>();
+  const { name, skill } = useParams<{ name?: string; skill?: string }>();
   const [creating, setCreating] = useState(false);
+  const [creatingSkill, setCreatingSkill] = useState(false);
   const agents = useQuery({ queryKey: ["agents"], queryFn: () => api.get<Agent[]>("/api/agents") });
   const skills = useQuery({ queryKey: ["skills"], queryFn: () => api.get<Skill[]>("/api/skills") });
 
+  if (skill) return <SkillDetail name={skill} />;
   if (name) return <AgentDetail name={name} skills={skills.data ?? []} />;
   return (
     <section className="page">
@@ -45,10 +50,15 @@ export default function AgentsView() {
       </div>
       <h2>Skills</h2>
       {skills.error && <p className="error" role="alert">{skills.error.message}</p>}
+      {creatingSkill ? (
+        <SkillForm onDone={() => setCreatingSkill(false)} />
+      ) : (
+        <button type="button" onClick={() => setCreatingSkill(true)}>New skill</button>
+      )}
       <ul className="skills">
-        {skills.data?.map((skill) => (
-          <li key={skill.name}>
-            <strong>{skill.name}</strong> ({skill.builtin ? "built-in" : "custom"}): {skill.description}
+        {skills.data?.map((s) => (
+          <li key={s.name}>
+            <Link href={skillPath(s.name)}>{s.name}</Link> ({s.builtin ? "built-in" : "custom"}): {s.description}
           </li>
         ))}
       </ul>

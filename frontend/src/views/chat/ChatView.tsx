@@ -54,7 +54,7 @@ export function ChatView() {
         {messages.error && <p className="error" role="alert">{messages.error.message}</p>}
         {messages.data && <MessageList messages={messages.data} />}
         <Composer
-          onSend={(message, agent) => send.mutate({ message, agent })}
+          onSend={(message, agent) => send.mutateAsync({ message, agent })}
           sending={send.isPending}
           error={send.error?.message ?? null}
         />

@@ -1,5 +1,6 @@
 // The message box: Enter sends, Shift+Enter breaks the line; errors (a spent budget's 429
-// among them) are said next to it.
+// among them) are said next to it. The text stays until the API has accepted it: a refused
+// message is not lost.
 
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
@@ -7,7 +8,8 @@ import { api } from "../../api/client";
 import type { Agent } from "../../api/types";
 
 interface Props {
-  onSend: (message: string, agent: string | null) => void;
+  /** Resolves once the API accepted the message; rejects when it refused it. */
+  onSend: (message: string, agent: string | null) => Promise<unknown>;
   sending: boolean;
   error: string | null;
 }
@@ -19,8 +21,12 @@ export function Composer({ onSend, sending, error }: Props) {
 
   function send() {
     if (!text.trim() || sending) return;
-    onSend(text, agent || null);
-    setText("");
+    const sent = text;
+    onSend(sent, agent || null).then(
+      // Only what was sent is cleared: a line typed while it was on its way stays.
+      () => setText((current) => (current === sent ? "" : current)),
+      () => undefined, // the error prop says why
+    );
   }
 
   return (
