@@ -5,6 +5,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from tests.support.processes import BIN, ROOT, Proc, wait_until
+from tests.support.redis_server import free_port
 from tests.support.stack import Stack
 
 
@@ -46,3 +50,40 @@ def test_a_runs_json_lines_carry_its_task_id_and_agent(tmp_path: Path, stub_url:
     ours = [r for r in records if r["name"].startswith("worker.") and task["id"] in r["message"]]
     ended = [r for r in ours if "ended" in r["message"]]
     assert ended and all(r["extra"].get("agent") == "log-reader" for r in ended)
+
+
+def test_flowers_lines_go_through_our_sink(tmp_path: Path) -> None:
+    """Flower started as `just up` starts it: its own lines and tornado's are ours (JSON with
+    LOG_JSON), not tornado's `[I 261202 06:13:13 command:168] …` printed past the redaction."""
+    from tests.conftest import fresh_redis_url
+
+    port = free_port()
+    env = {
+        "PATH": f"{ROOT / '.venv/bin'}:/usr/bin:/bin",
+        "CCAGENT_DOTENV": "",
+        "API_TOKEN": "flower-test-token-0123",
+        "REDIS_URL": fresh_redis_url(),
+        "FLOWER_BASIC_AUTH": "admin:flower-password-4242",
+        "LOG_JSON": "true",
+    }
+    command = [str(BIN / "celery"), "-A", "worker.celery_app", "flower"]
+    flower = Proc(
+        "flower", [*command, f"--port={port}", "--address=127.0.0.1"], env, tmp_path / "f"
+    )
+
+    def answers() -> int:
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/", timeout=2).status_code
+        except httpx.HTTPError:
+            return 0
+
+    try:
+        assert wait_until(answers, 60, interval=0.5, what="Flower") == 401
+    finally:
+        flower.stop()
+    lines = [line for line in flower.log().splitlines() if line.strip()]
+    records = [json.loads(line)["record"] for line in lines]  # each a JSON line of our sink
+    messages = [r["message"] for r in records]
+    assert any(m.startswith("Visit me at http://127.0.0.1") for m in messages), messages
+    assert any("shutting down" in m for m in messages), messages  # its SIGTERM handler's line
+    assert "flower-password-4242" not in flower.log()
