@@ -8,7 +8,6 @@ from typing import Any
 
 from celery.signals import setup_logging as celery_setup_logging
 from celery.signals import worker_init
-
 from loguru import logger
 
 from app.config import settings
