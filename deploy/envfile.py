@@ -33,7 +33,11 @@ COMPOSE_ONLY: tuple[tuple[str, str, str], ...] = (
     ("PUBLISH_ADDRESS", "127.0.0.1", "Host address the API and Flower ports are published on."),
     ("API_PUBLISH_PORT", "8000", "Host port of the API and the dashboard."),
     ("FLOWER_PUBLISH_PORT", "5555", "Host port of Flower (behind FLOWER_BASIC_AUTH)."),
-    ("POSTGRES_PASSWORD", "", "Password of the `postgres` profile's database."),
+    (
+        "POSTGRES_PASSWORD",
+        "",
+        "Password of the `postgres` profile's database (it refuses to start without one).",
+    ),
     ("COMPOSE_PROFILES", "", "Docker Compose's own: `postgres` also starts PostgreSQL."),
 )
 

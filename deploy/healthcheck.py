@@ -7,7 +7,6 @@ queue), so it stays healthy although its /api/health answers 503.
 
 import os
 import socket
-import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -24,32 +23,31 @@ def http_answers(url: str) -> bool:
         return False
 
 
-# What the CLI's tool sandbox does (new user and PID namespaces, a fresh /proc): a container
-# started without the security options it needs fails this at once, not at a run's first tool.
-SANDBOX_PROBE = ["bwrap", "--unshare-user", "--unshare-pid", "--ro-bind", "/", "/"]
-SANDBOX_PROBE += ["--proc", "/proc", "true"]
-
-
-def sandbox_works() -> bool:
-    try:
-        return subprocess.run(SANDBOX_PROBE, capture_output=True, timeout=5).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 def worker_healthy() -> bool:
-    """This container's worker announces itself in Redis (every 5 s, for 15 s), and the CLI's
-    tool sandbox can start here when it is on."""
+    """This container's worker announces itself in Redis (every 5 s, for 15 s), or Redis is
+    unreachable; and the CLI's tool sandbox can start here when it is on."""
+    import redis
+
     from app.config import settings
     from app.redis_client import sync_redis
     from app.system.presence import presence_key
+    from worker.environment import sandbox_failure
 
-    if settings.CLI_TOOL_SANDBOX and not sandbox_works():
-        print("the CLI's tool sandbox (bubblewrap) cannot start in this container")
+    failure = settings.CLI_TOOL_SANDBOX and sandbox_failure()
+    if failure:
+        print(f"the CLI's tool sandbox (bubblewrap) cannot start in this container: {failure}")
         return False
     node = f"{os.environ.get('WORKER_NAME', 'worker')}@{socket.gethostname()}"
     try:
         return bool(sync_redis().exists(presence_key(node)))
+    except redis.AuthenticationError:
+        return False  # a wrong REDIS_URL, not an outage
+    except (redis.ConnectionError, redis.TimeoutError) as error:
+        # A Redis outage: the runs in progress go on and the worker reconnects (celery_app:
+        # worker_cancel_long_running_tasks_on_connection_loss=False). A liveness probe failing
+        # now would restart every worker and end those runs, so the worker counts as alive.
+        print(f"Redis is unreachable ({error}): alive, its runs go on without it")
+        return True
     except Exception:
         return False
 

@@ -1,5 +1,6 @@
 """The Celery app and its configuration, shared by the worker and by the API that sends tasks."""
 
+import click
 from celery import Celery
 
 from app.config import settings
@@ -39,3 +40,21 @@ celery_app.conf.update(
     worker_hijack_root_logger=False,
     worker_redirect_stdouts=False,
 )
+
+
+def _route_flower_logs() -> None:
+    """Flower runs on this app (`celery -A worker.celery_app flower`) and leaves its logging
+    to tornado, which prints its own format past our redaction: give it our sink instead. The
+    app is loaded by the `celery` command before its subcommand runs, so this is in time."""
+    command = click.get_current_context(silent=True)
+    if command is None or command.invoked_subcommand != "flower":
+        return
+    from tornado.options import options
+
+    from app.logging import setup_logging
+
+    options.logging = "none"  # tornado adds no handler of its own when Flower parses options
+    setup_logging()
+
+
+_route_flower_logs()

@@ -12,6 +12,7 @@ variable. Checked on 2.1.332: `AGENT_RUN_DIR` survives the scrub, `AGENT_TOKEN_F
 
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,11 +164,40 @@ def build_env(
 
 
 def check_sandbox(settings: Settings) -> None:
-    """A worker that would run tools unisolated refuses to start, saying what to do."""
-    if settings.CLI_TOOL_SANDBOX and shutil.which(BWRAP) is None:
+    """A worker that would run tools unisolated, or whose every tool would fail, refuses to
+    start, saying what to do."""
+    if not settings.CLI_TOOL_SANDBOX:
+        return
+    if shutil.which(BWRAP) is None:
         raise SandboxMissing(
             "bubblewrap (bwrap) is not installed: the CLI needs it to keep the model key and the"
             " task token out of its tools' reach. Install it (Debian: apt-get install bubblewrap;"
             " `just setup` does) or, only where tools need no isolation, set"
             " CLI_TOOL_SANDBOX=false."
         )
+    failure = sandbox_failure()
+    if failure:
+        raise SandboxMissing(
+            f"bubblewrap cannot make the CLI's sandbox here ({failure}), so every task would"
+            " fail at its first tool. In a container, give it the security options"
+            " docker-compose.yml and deploy/k8s/worker.yaml set (user namespaces: seccomp,"
+            " AppArmor and /proc unconfined); on a host, allow unprivileged user namespaces;"
+            " or, only where tools need no isolation, set CLI_TOOL_SANDBOX=false."
+        )
+
+
+# What the CLI's tool sandbox does (new user and PID namespaces, a fresh /proc): where the
+# kernel or the container's confinement forbids it, this fails at once (deploy/healthcheck too).
+SANDBOX_PROBE: tuple[str, ...] = (BWRAP, "--unshare-user", "--unshare-pid")
+SANDBOX_PROBE += ("--ro-bind", "/", "/", "--proc", "/proc", "true")
+
+
+def sandbox_failure() -> str | None:
+    """Why bubblewrap cannot make the CLI's sandbox here (its own words), or None if it can."""
+    try:
+        probe = subprocess.run(SANDBOX_PROBE, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    if probe.returncode == 0:
+        return None
+    return probe.stderr.strip()[-300:] or f"bwrap exited {probe.returncode}"

@@ -4,6 +4,7 @@ The pieces: `recorder` (numbering, publishing and saving the lines), `watchdog` 
 `outcome` (what the end means for the task), `process` (spawn and the stop sequence).
 """
 
+import contextvars
 import os
 import tempfile
 import threading
@@ -41,16 +42,19 @@ def worker_home(slot: str) -> str:
 def execute(task_id: str, worker_id: str, home_slot: str) -> None:
     """The body of the Celery task. A task that is not QUEUED is left alone (one run per task)."""
     RUN_IN_PROGRESS.set()
-    try:
-        claimed = when_locked(CLAIM_RETRY_SECONDS)(_claim, task_id, worker_id)
-        if isinstance(claimed, service.Claim):
-            _run_claimed(claimed, worker_id, home_slot)
-        elif isinstance(claimed, Task):
-            logger.info("task {} refused at its start: {}", task_id, claimed.error)
-        else:
-            logger.info("task {} is not queued any more; this delivery is a no-op", task_id)
-    finally:
-        RUN_IN_PROGRESS.clear()
+    # Every line logged for this task carries its id (a field with LOG_JSON, a prefix otherwise)
+    with logger.contextualize(task_id=task_id):
+        try:
+            claimed = when_locked(CLAIM_RETRY_SECONDS)(_claim, task_id, worker_id)
+            if isinstance(claimed, service.Claim):
+                with logger.contextualize(agent=claimed.task.agent):
+                    _run_claimed(claimed, worker_id, home_slot)
+            elif isinstance(claimed, Task):
+                logger.info("task {} refused at its start: {}", task_id, claimed.error)
+            else:
+                logger.info("task {} is not queued any more; this delivery is a no-op", task_id)
+        finally:
+            RUN_IN_PROGRESS.clear()
     if SHUTTING_DOWN.is_set():
         raise SystemExit(0)  # the run is ended and recorded; now honour the SIGTERM
 
@@ -106,7 +110,14 @@ def _run_cli(
     with tempfile.TemporaryFile() as stderr:
         proc = process.spawn(argv, setup.cwd, setup.env, stderr, stdin_text=task.prompt)
         watchdog = Watchdog(task.id, proc)
-        watcher = threading.Thread(target=watchdog.run, name=f"watch-{task.id}", daemon=True)
+        # the watchdog's lines carry the run's task_id and agent too: a thread starts without
+        # the context variables loguru keeps them in
+        watcher = threading.Thread(
+            target=contextvars.copy_context().run,
+            args=(watchdog.run,),
+            name=f"watch-{task.id}",
+            daemon=True,
+        )
         watcher.start()
         try:
             assert proc.stdout is not None

@@ -38,3 +38,12 @@ def test_a_worker_is_healthy_while_it_beats_and_its_sandbox_starts(stack: Stack)
         ).returncode
         == 0
     )
+
+
+def test_a_worker_stays_alive_while_redis_is_unreachable(stack: Stack) -> None:
+    """The liveness probe (Kubernetes restarts on it) must not end every run in an outage."""
+    down = f"redis://127.0.0.1:{free_port()}/0"
+    outage = _check(stack, "worker", WORKER_NAME="w1", REDIS_URL=down)
+    assert outage.returncode == 0 and "unreachable" in outage.stdout, outage.stdout
+    # a Redis that answers without this worker's presence still means a dead worker
+    assert _check(stack, "worker", WORKER_NAME="not-started").returncode == 1
