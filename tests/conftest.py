@@ -65,8 +65,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     second sandbox starting then in another test process bound one that was gone ("bwrap: Can't
     get type of source /tmp/.claude/settings.json"). docs/workspaces.md has the measurements."""
     for item in items:
+        _name_uniquely(item)
         if not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+def _name_uniquely(item: pytest.Item) -> None:
+    """schemathesis gives each operation's test the function's node id (the operation is only in
+    its name): under xdist, which keeps items by node id, one ran and the other 47 vanished
+    without a word. Each gets its name in its node id."""
+    function = item.nodeid.rpartition("::")[2]
+    if item.parent is not None and item.name.startswith(f"{function}["):
+        # pytest 9 keeps a node's id as `_id`; schemathesis passed the function's as given
+        item._id = item.parent.id.child(item.name)
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,7 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-_backoff = wait_exponential_jitter(initial=0.2, max=5, jitter=0.2)
+_backoff = wait_exponential_jitter(multiplier=0.2, max=5, jitter=0.2)
 
 
 def _wait(state: RetryCallState) -> float:

@@ -81,7 +81,7 @@ def list_webhooks(db: SessionDep) -> WebhookList:
     "",
     response_model=WebhookPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(409),
+    responses=error_responses(400, 409, 413),
 )
 @allow_tasks("webhooks")
 def create_webhook(request: WebhookCreate, db: SessionDep) -> WebhookPublic:
@@ -143,7 +143,7 @@ def list_templates() -> TemplateList:
 @router.post(
     "/templates/{name}",
     response_model=WebhookPublic,
-    responses=error_responses(404, 409),
+    responses=error_responses(400, 404, 409, 413),
 )
 @allow_tasks("webhooks")
 def install_template(
@@ -161,7 +161,9 @@ def get_webhook(webhook_id: str, db: SessionDep) -> WebhookPublic:
     return service.public(service.get_webhook(db, webhook_id))
 
 
-@router.patch("/{webhook_id}", response_model=WebhookPublic, responses=error_responses(404))
+@router.patch(
+    "/{webhook_id}", response_model=WebhookPublic, responses=error_responses(400, 404, 413)
+)
 @allow_tasks("webhooks")
 def update_webhook(webhook_id: str, request: WebhookUpdate, db: SessionDep) -> WebhookPublic:
     return service.public(service.update_webhook(db, webhook_id, request))
@@ -175,7 +177,11 @@ def delete_webhook(webhook_id: str, db: SessionDep) -> None:
     service.delete_webhook(db, webhook_id)
 
 
-@router.put("/{webhook_id}/commands", response_model=WebhookPublic, responses=error_responses(404))
+@router.put(
+    "/{webhook_id}/commands",
+    response_model=WebhookPublic,
+    responses=error_responses(400, 404, 413),
+)
 @allow_tasks("webhooks")
 def put_commands(webhook_id: str, commands: list[Command], db: SessionDep) -> WebhookPublic:
     """Add commands to a webhook, replacing those of the same names."""

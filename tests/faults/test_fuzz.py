@@ -9,7 +9,11 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    negative_data_rejection,
+    not_a_server_error,
+    positive_data_acceptance,
+)
 from schemathesis.config import SchemathesisConfig
 
 from app.main import app
@@ -17,16 +21,21 @@ from tests.conftest import running_stack
 from tests.support.processes import ROOT, wait_until
 from tests.support.stack import TOKEN, Stack
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
+# Checks that a schema-valid body is accepted and an invalid one refused: the API checks more
+# than a schema says (an agent must exist, an event name must be one), and pydantic reads
+# `0` as false. What is checked: no 5xx, every answer declared and as described, auth enforced.
+SEMANTIC = [positive_data_acceptance, negative_data_rejection]
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 # Every route declares every answer it gives (app.errors.error_responses).
 DECLARED = ("/api/",)
 
 # The schema is the app's own, built in this process, since the tests are made at collection
 # time (schemathesis.pytest.from_fixture, which waits for a fixture, fails on pytest 9); every
-# request goes to the running server. The token is given as the HTTPBearer scheme's, so that
-# cases testing the auth itself (no token, a wrong one) are known as such.
+# request goes to the running server. The token is given as the bearer scheme's, so that
+# cases testing the auth itself (no token, a wrong one) are known as such. The key is the
+# scheme's name in the schema (app/auth.py): another name is ignored, with a warning only.
 CONFIG = {
-    "auth": {"openapi": {"HTTPBearer": {"bearer": TOKEN}}},
+    "auth": {"openapi": {"bearer": {"bearer": TOKEN}}},
 }
 schema = schemathesis.openapi.from_dict(app.openapi(), config=SchemathesisConfig.from_dict(CONFIG))
 
@@ -60,4 +69,5 @@ def test_the_api_answers_as_its_schema_says(case: schemathesis.Case, fuzzed_stac
     case.call_and_validate(
         base_url=str(fuzzed_stack.client.base_url),
         checks=None if declared else [not_a_server_error],
+        excluded_checks=SEMANTIC,
     )
