@@ -4,7 +4,7 @@ checks the same signature and answers 200 (`bare_app` below). Deliveries per sec
 answer time of each; every accepted delivery must start exactly one task. Then event → CLI
 process started, p50, one delivery at a time, with the instant CLI stand-in.
 
-`python -m bench.webhooks load URL SECRET COUNT CONCURRENCY` is the load process (prints JSON).
+`python -m bench.webhooks load URL COUNT CONCURRENCY FIRST` is the load process (prints JSON).
 """
 
 import asyncio
@@ -175,6 +175,7 @@ def run(ctx: Any) -> Any:
         ctx,
         "webhooks",
         bare=False,
+        native=True,  # event → CLI started: the C stand-in's own ~1 ms, not Python's ~100 ms
         GITHUB_WEBHOOK_SECRET=SECRET,
         GITHUB_GIT_URL=git_url,
         CLI_ENV_PASSTHROUGH="BENCH_START_LOG",  # the stand-in notes when it started

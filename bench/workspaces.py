@@ -38,17 +38,18 @@ def git_host(root: Path, files: int) -> str:
 
 
 def start_times(log: Path) -> list[float]:
-    """When each CLI started, in order: the stand-in's log holds `prompt<TAB>time` per run, and
-    a mention's prompt (framed, with its thread) spans lines, so only the times are read."""
+    """When each CLI started, in order: the stand-in's log holds `STARTED<TAB>ENDED<TAB>PROMPT`
+    per run (bench/systems.read_runs), and a mention's prompt (framed, with its thread) spans
+    lines, so only the lines that open with a time are read."""
     if not log.exists():
         return []
     found = []
     for line in log.read_text().splitlines():
-        _, tab, started = line.rpartition("\t")
+        started, tab, _ = line.partition("\t")
         try:
             found.append(float(started)) if tab else None
         except ValueError:
-            continue
+            continue  # a later line of a prompt
     return found
 
 
