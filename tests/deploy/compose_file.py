@@ -2,6 +2,10 @@
 `${X-d}`, `${X:?msg}`, `${X?msg}`, `$$`), YAML merge keys resolved, `x-` fragments dropped."""
 
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -12,6 +16,18 @@ COMPOSE = ROOT / "docker-compose.yml"
 _VARIABLE = re.compile(
     r"\$\$|\$\{(?P<name>[A-Za-z_]\w*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}|\$(?P<bare>[A-Za-z_]\w*)"
 )
+
+
+def just_init(directory: Path) -> str:
+    """`just init` run in a copy of what it reads (a fresh checkout's); what it printed. The
+    .env it wrote is `directory / ".env"`."""
+    for name in ("justfile", ".env.example", "deploy/containers.just"):
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, directory / name)
+    just = [str(Path(sys.executable).parent / "just"), "--justfile", str(directory / "justfile")]
+    made = subprocess.run([*just, "init"], cwd=directory, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    return made.stdout
 
 
 class MissingVariable(ValueError):

@@ -2,9 +2,6 @@
 and against app/config.py; no engine runs here."""
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +11,14 @@ from dotenv import dotenv_values
 
 from app.config import Settings
 from deploy.envfile import COMPOSE_ONLY
-from tests.deploy.compose_file import COMPOSE, MissingVariable, environment, load, variables_used
-from tests.support.processes import ROOT
+from tests.deploy.compose_file import (
+    COMPOSE,
+    MissingVariable,
+    environment,
+    just_init,
+    load,
+    variables_used,
+)
 
 SETTINGS = set(Settings.model_fields)
 APP_SERVICES = ("migrate", "api", "worker", "flower")
@@ -92,12 +95,7 @@ def test_flower_and_postgres_refuse_to_start_without_their_secrets() -> None:
 def test_the_env_that_just_init_writes_is_enough_for_compose(tmp_path: Path) -> None:
     """Compose interpolates every service, those of profiles not started too, before it does
     anything: a variable the default .env lacks must not be a required one."""
-    for name in ("justfile", ".env.example", "deploy/containers.just"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / name, tmp_path / name)
-    just = [str(Path(sys.executable).parent / "just"), "--justfile", str(tmp_path / "justfile")]
-    made = subprocess.run([*just, "init"], cwd=tmp_path, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    just_init(tmp_path)
     written = {k: v for k, v in dotenv_values(tmp_path / ".env").items() if v is not None}
     compose = load(written)
     _validate(compose)

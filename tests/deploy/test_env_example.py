@@ -1,7 +1,6 @@
 """.env.example lists every setting of app/config.py with its meaning (generated, so it cannot
 drift: this fails until `just env-example` is run), and `just init` makes a working .env."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from dotenv import dotenv_values
 
 from app.config import Settings
 from deploy.envfile import COMPOSE_ONLY, REQUIRED, TARGET, meaning, render
+from tests.deploy.compose_file import just_init
 from tests.support.processes import ROOT
 
 
@@ -28,12 +28,7 @@ def test_every_setting_is_listed_once_with_its_meaning() -> None:
 
 
 def test_just_init_makes_a_private_env_with_fresh_secrets(tmp_path: Path) -> None:
-    for name in ("justfile", ".env.example", "deploy/containers.just"):
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / name, tmp_path / name)
-    just = [str(Path(sys.executable).parent / "just"), "--justfile", str(tmp_path / "justfile")]
-    made = subprocess.run([*just, "init"], cwd=tmp_path, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    just_init(tmp_path)
     env_file = tmp_path / ".env"
     assert env_file.stat().st_mode & 0o077 == 0
     values = dotenv_values(env_file)
@@ -54,6 +49,5 @@ def test_just_init_makes_a_private_env_with_fresh_secrets(tmp_path: Path) -> Non
     )
     assert loaded.stdout.strip() == values["API_TOKEN"], loaded.stderr
 
-    again = subprocess.run([*just, "init"], cwd=tmp_path, capture_output=True, text=True)
-    assert again.returncode == 0 and "left as it is" in again.stdout
+    assert "left as it is" in just_init(tmp_path)  # again: the .env stays
     assert dotenv_values(env_file) == values

@@ -4,7 +4,7 @@ refuses to start, saying which, instead of taking tasks whose every tool would f
 import subprocess
 from pathlib import Path
 
-from tests.support.processes import BIN, ROOT
+from tests.support.processes import BIN, worker_starting
 
 # What bubblewrap says where user namespaces are refused (Docker's default seccomp profile,
 # kernel.unprivileged_userns_clone=0), and how it exits.
@@ -20,22 +20,7 @@ def _worker(tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
     fake.mkdir()
     (fake / "bwrap").write_text(NO_NAMESPACES)
     (fake / "bwrap").chmod(0o755)
-    env = {
-        "PATH": f"{fake}:{BIN}:/usr/bin:/bin",
-        "CCAGENT_DOTENV": "",
-        "API_TOKEN": "t",
-        "DATA_DIR": str(tmp_path / "data"),
-        "REDIS_URL": "redis://127.0.0.1:1/0",  # never reached: the check comes first
-        **extra,
-    }
-    return subprocess.run(
-        [str(BIN / "celery"), "-A", "worker.celery_app", "worker", "--pool", "solo"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return worker_starting(f"{fake}:{BIN}:/usr/bin:/bin", tmp_path / "data", **extra)
 
 
 def test_a_worker_whose_bubblewrap_cannot_make_namespaces_refuses_to_start(

@@ -151,3 +151,24 @@ def migrate(env: dict[str, str]) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def worker_starting(path: str, data_dir: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    """A worker started with PATH `path` that should refuse to start: its whole run, captured.
+    Redis is never reached (the start's checks come first)."""
+    env = {
+        "PATH": path,
+        "CCAGENT_DOTENV": "",
+        "API_TOKEN": "t",
+        "DATA_DIR": str(data_dir),
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        **extra,
+    }
+    return subprocess.run(
+        [str(BIN / "celery"), "-A", "worker.celery_app", "worker", "--pool", "solo"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
