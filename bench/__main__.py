@@ -51,7 +51,9 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="small counts (~6 minutes on 2 cores)")
+    parser.add_argument(
+        "--quick", action="store_true", help="small counts (under 3 minutes on 2 quiet cores)"
+    )
     parser.add_argument(
         "--only",
         action="append",

@@ -143,7 +143,7 @@ def _measure(ctx: Context, concurrency: int, count: int) -> dict[str, Any]:
 
 
 def run(ctx: Context) -> BenchResult:
-    count = 200 if ctx.quick else 2000
+    count = 100 if ctx.quick else 2000
     result = BenchResult(
         "throughput", f"Throughput, {count} tasks at once, concurrency {CONCURRENCIES}"
     )
