@@ -139,5 +139,10 @@ def run(ctx: Context) -> BenchResult:
     # A negative baseline (bare Celery "faster" than the CLI alone) is noise: no verdict then.
     if figure.ratio is not None and added["bare"]["p50"] > 0:
         figure.met = added["system"]["p50"] <= GOAL_RATIO * added["bare"]["p50"]
+    else:
+        result.details["warnings"] = [
+            "bare Celery's share came out at or below zero: the machine's noise is larger than"
+            " the overheads, so this run gives no verdict (run it alone on a quiet machine)"
+        ]
     result.figures.append(figure)
     return result
