@@ -191,19 +191,24 @@ def _claim_statement(dialect: str) -> Update:
     )
 
 
-def _move(
-    task_id: str, target: TaskStatus, expected: TaskStatus | None, values: dict[str, Any]
-) -> Update:
-    """The conditional UPDATE that moves a task to `target` if the rules allow it from its
-    current status (and it is in `expected`, if given)."""
+@cache
+def _move(target: TaskStatus, expected: TaskStatus | None, columns: tuple[str, ...]) -> Update:
+    """The conditional UPDATE that moves a task (`moved`) to `target` if the rules allow it
+    from its current status (and it is in `expected`, if given), setting `columns` from the
+    parameters `set_<column>`. Built once per shape: building it anew cost more than the
+    database takes to run it."""
     sources = sources_for(target)
     if expected is not None:
         sources = [status for status in sources if status is expected]
     return (
         update(TASKS)
-        .where(TASKS.c.id == task_id, TASKS.c.status.in_(sources))
-        .values(status=target, **values)
+        .where(TASKS.c.id == bindparam("moved"), TASKS.c.status.in_(sources))
+        .values(status=target, **{column: bindparam(f"set_{column}") for column in columns})
     )
+
+
+def _moving(task_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {"moved": task_id, **{f"set_{column}": value for column, value in values.items()}}
 
 
 def transition(
@@ -217,7 +222,8 @@ def transition(
     """Move a task to `target` if the rules allow it from its current status (and it is in
     `expected`, if given). Atomic: a conditional UPDATE, so two processes racing for the same
     task cannot both win."""
-    result = db.connection().execute(_move(task_id, target, expected, values))
+    statement = _move(target, expected, tuple(sorted(values)))
+    result = db.connection().execute(statement, _moving(task_id, values))
     return bool(result.rowcount == 1)
 
 
@@ -231,8 +237,13 @@ def transition_returning(
 ) -> Task | None:
     """transition(), giving back the moved task as it now is from the same statement
     (UPDATE … RETURNING): no read after the write. None when the move was not allowed."""
-    statement = _move(task_id, target, expected, values).returning(TASKS)
-    return _as_task(db.connection().execute(statement).first())
+    statement = _returning(_move(target, expected, tuple(sorted(values))))
+    return _as_task(db.connection().execute(statement, _moving(task_id, values)).first())
+
+
+@cache
+def _returning(statement: Update) -> Update:
+    return statement.returning(TASKS)
 
 
 def _as_task(row: Row[Any] | None) -> Task | None:
