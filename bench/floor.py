@@ -9,7 +9,6 @@ uses: the sum is the least any implementation of this design adds, so (bare + fl
 the best ratio it can reach."""
 
 import sqlite3
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 import redis
 
 from app.streams.events import session_channel
+from bench import native_cli
 from bench.stats import summary_ms
 from worker.process import SETPRIV
 
@@ -51,13 +51,6 @@ def _sqlite_commit(path: Path) -> Callable[[], None]:
     return commit
 
 
-def _spawn(argv: list[str]) -> Callable[[], None]:
-    def spawn() -> None:
-        subprocess.run(argv, input=b"floor", capture_output=True, check=False)
-
-    return spawn
-
-
 def measure(api_url: str, redis_url: str, scratch: Path, runs: int) -> dict[str, Any]:
     """p50s of each piece alone, and the floor they add up to (ms)."""
     client = httpx.Client(base_url=api_url)
@@ -70,12 +63,11 @@ def measure(api_url: str, redis_url: str, scratch: Path, runs: int) -> dict[str,
         "write_transaction": _timed(_sqlite_commit(scratch / "floor.db"), runs),
         "redis_publish": _timed(lambda: publisher.publish(channel, b"x" * 200), runs),
     }
-    true = _timed(_spawn(["/bin/true"]), runs)
-    setpriv = (
-        _timed(_spawn([SETPRIV, "--pdeathsig", "TERM", "--", "/bin/true"]), runs)
-        if SETPRIV
-        else true
-    )
+    # setpriv before /bin/true against /bin/true alone, interleaved (none where the worker
+    # spawns without it)
+    argv = [SETPRIV, "--pdeathsig", "TERM", "--", "/bin/true"] if SETPRIV else ["/bin/true"]
+    spawns = native_cli.cost(argv, runs=runs)
+    true, setpriv = spawns["true"], spawns["stand_in"]
     client.close()
     publisher.close()
     p50 = {name: figures["p50"] for name, figures in pieces.items()}
