@@ -16,6 +16,7 @@ from app.costs.routes import router as costs_router
 from app.dashboard import mount_dashboard
 from app.docs import mount_docs
 from app.errors import install_error_handlers
+from app.heap import freeze_what_startup_made
 from app.logging import RequestIds, setup_logging
 from app.metrics.routes import router as metrics_router
 from app.redis_client import new_async_redis
@@ -37,6 +38,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.hub = StreamHub()
     app.state.hub.start()
     sweeper = asyncio.create_task(sweep_forever(), name="sweeper")
+    freeze_what_startup_made()
     yield
     sweeper.cancel()
     await app.state.hub.close()

@@ -10,9 +10,10 @@ into memory, and the reading loop takes what has come at its own pace, in batche
 import fcntl
 import os
 import queue
-import threading
 from collections.abc import Iterator
 from typing import IO
+
+from worker import helpers
 
 F_SETPIPE_SZ = 1031  # Linux: a larger pipe absorbs a burst while the drainer waits for the GIL
 PIPE_BYTES = 1 << 20  # the default /proc/sys/fs/pipe-max-size for an unprivileged process
@@ -30,7 +31,7 @@ def read_lines(stream: IO[bytes]) -> Iterator[list[bytes]]:
     except OSError:
         pass  # not a pipe, or a lower limit: the drainer alone still keeps up
     chunks: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-    threading.Thread(target=_drain, args=(fd, chunks), name="cli-stdout", daemon=True).start()
+    helpers.start(_drain, fd, chunks, name="cli-stdout")
     partial = bytearray()
     while True:
         arrived = [chunks.get()]

@@ -11,6 +11,7 @@ from celery.signals import worker_init
 from loguru import logger
 
 from app.config import settings
+from app.heap import freeze_what_startup_made
 from app.logging import setup_logging
 from worker.environment import SandboxMissing, check_sandbox
 
@@ -29,6 +30,7 @@ def _refuse_to_start_unsafe(**_: Any) -> None:
         print(f"worker: cannot start: {missing}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
     _warn_of_shared_temp(settings.data_dir)
+    freeze_what_startup_made()  # before the pool processes are forked
 
 
 # Measured on 2.1.332 (docs/workspaces.md): for a working directory under these, the CLI's

@@ -17,6 +17,7 @@ from app.redis_client import sync_redis
 from app.streams import events
 from app.tasks import output
 from app.tasks.models import Task
+from worker import helpers
 
 FLUSH_SECONDS = 0.5
 FLUSH_LINES = 500
@@ -35,17 +36,17 @@ class LineRecorder:
         self._one_flush_at_a_time = threading.Lock()
         self._wake = threading.Event()
         self._closed = threading.Event()
-        self._saver = threading.Thread(target=self._save_forever, name=f"save-{task.id}")
+        self._saver: helpers.Job | None = None
 
     def start(self) -> None:
         """Save in the background from now on."""
-        self._saver.start()
+        self._saver = helpers.start(self._save_forever, name=f"save-{self.task.id}")
 
     def close(self) -> list[tuple[int, str]]:
         """Stop saving in the background; the lines not saved yet, to go in with the task's end."""
         self._closed.set()
         self._wake.set()
-        if self._saver.is_alive():
+        if self._saver is not None:
             self._saver.join()
         with self.lock:
             unsaved, self.unsaved = self.unsaved, []

@@ -4,10 +4,8 @@ The pieces: `recorder` (numbering, publishing and saving the lines), `watchdog` 
 `outcome` (what the end means for the task), `process` (spawn and the stop sequence).
 """
 
-import contextvars
 import os
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from app.tasks import service
 from app.tasks.models import Task, TaskStatus
 from app.workspaces import service as workspaces
 from app.workspaces.errors import WorkspaceError
-from worker import environment, process
+from worker import environment, helpers, process
 from worker.cli import ResultLine, build_argv
 from worker.drain import read_lines
 from worker.outcome import Run, UsageTally, outcome, parse_result
@@ -110,15 +108,7 @@ def _run_cli(
     with tempfile.TemporaryFile() as stderr:
         proc = process.spawn(argv, setup.cwd, setup.env, stderr, stdin_text=task.prompt)
         watchdog = Watchdog(task.id, proc)
-        # the watchdog's lines carry the run's task_id and agent too: a thread starts without
-        # the context variables loguru keeps them in
-        watcher = threading.Thread(
-            target=contextvars.copy_context().run,
-            args=(watchdog.run,),
-            name=f"watch-{task.id}",
-            daemon=True,
-        )
-        watcher.start()
+        watcher = helpers.start(watchdog.run, name=f"watch-{task.id}")
         try:
             assert proc.stdout is not None
             for batch in read_lines(proc.stdout):  # never leaves the CLI blocked on a full pipe
