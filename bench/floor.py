@@ -6,9 +6,15 @@ write transactions (record, claim, finish), three Redis publishes (created, star
 the end's publish stands where bare Celery stores its result) and a spawn through `setpriv`
 (the parent-death signal). Each is timed alone, doing nothing else, with the settings the system
 uses: the sum is the least any implementation of this design adds, so (bare + floor) / bare is
-the best ratio it can reach."""
+the best ratio it can reach.
+
+For throughput the same pieces are counted in CPU instead (`cpu_per_task`): the whole machine's
+CPU time (every process and the kernel: client, API, Redis, the spawned programs) per piece,
+each run alone many times. With both sides bound by the same cores, no implementation of this
+design can run more tasks per second than cores / (bare Celery's CPU per task + these)."""
 
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +25,7 @@ import redis
 
 from app.streams.events import session_channel
 from bench import native_cli
+from bench.cpu import machine_cpu_seconds
 from bench.stats import summary_ms
 from worker.process import SETPRIV
 
@@ -33,6 +40,54 @@ def _timed(action: Callable[[], object], runs: int) -> dict[str, Any]:
         action()
         took.append(time.perf_counter() - started)
     return summary_ms(took)
+
+
+def _cpu_each(action: Callable[[], object], seconds: float) -> float:
+    """The machine's CPU per call of `action` (ms), called for `seconds`: /proc/stat counts in
+    hundredths of a second, so a piece is repeated long enough to make that a small error."""
+    before, started, calls = machine_cpu_seconds(), time.perf_counter(), 0
+    while time.perf_counter() - started < seconds:
+        action()
+        calls += 1
+    return (machine_cpu_seconds() - before) / calls * 1000
+
+
+def _spawn(argv: list[str]) -> Callable[[], object]:
+    return lambda: subprocess.run(argv, input=b"bench cost", capture_output=True, check=False)
+
+
+def cpu_per_task(api_url: str, redis_url: str, scratch: Path, seconds: float) -> dict[str, Any]:
+    """The machine's CPU (ms) each piece the design adds costs, and their sum per task."""
+    client = httpx.Client(base_url=api_url)
+    publisher = redis.Redis.from_url(redis_url)
+    channel = session_channel("bench-floor")
+    try:
+        each = {
+            "http_request": _cpu_each(lambda: client.get("/api/tasks"), seconds),
+            "write_transaction": _cpu_each(_sqlite_commit(scratch / "floor-cpu.db"), seconds),
+            "redis_publish": _cpu_each(lambda: publisher.publish(channel, b"x" * 200), seconds),
+            "spawn_true": _cpu_each(_spawn(["/bin/true"]), seconds),
+            "spawn_setpriv_true": _cpu_each(_spawn([*_setpriv(), "/bin/true"]), seconds),
+        }
+    finally:
+        client.close()
+        publisher.close()
+    added = {
+        "http_request": each["http_request"],
+        "write_transactions": TRANSACTIONS * each["write_transaction"],
+        "redis_publishes": PUBLISHES * each["redis_publish"],
+        "setpriv": max(0.0, each["spawn_setpriv_true"] - each["spawn_true"]),
+    }
+    return {
+        "each_ms": {name: round(value, 4) for name, value in each.items()},
+        "added_ms": {name: round(value, 4) for name, value in added.items()},
+        "per_task_ms": round(sum(added.values()), 4),
+    }
+
+
+def _setpriv() -> list[str]:
+    """What the worker puts before the CLI (nothing where it spawns without setpriv)."""
+    return [SETPRIV, "--pdeathsig", "TERM", "--"] if SETPRIV else []
 
 
 def _sqlite_commit(path: Path) -> Callable[[], None]:
@@ -65,8 +120,7 @@ def measure(api_url: str, redis_url: str, scratch: Path, runs: int) -> dict[str,
     }
     # setpriv before /bin/true against /bin/true alone, interleaved (none where the worker
     # spawns without it)
-    argv = [SETPRIV, "--pdeathsig", "TERM", "--", "/bin/true"] if SETPRIV else ["/bin/true"]
-    spawns = native_cli.cost(argv, runs=runs)
+    spawns = native_cli.cost([*_setpriv(), "/bin/true"], runs=runs)
     true, setpriv = spawns["true"], spawns["stand_in"]
     client.close()
     publisher.close()

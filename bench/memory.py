@@ -1,7 +1,14 @@
 """Memory: resident set (psutil RSS; USS, the pages a process alone holds, in the details) of the
 API and of the worker (main and pool processes) idle after a few tasks, beside the bare Celery
-worker, and of the API holding 1,000 WebSocket clients (the clients in a process of their own)."""
+worker, and of the API holding 1,000 WebSocket clients (the clients in a process of their own).
 
+The pool process's floor: in this design a pool process writes the database itself (claim,
+lines, end), so it holds SQLAlchemy whatever else it leaves out. What SQLAlchemy alone costs is
+measured in the same run, in fresh interpreters of this venv (what the bare pool imports, then
+that and SQLAlchemy's core, ORM and SQLite dialect), and added to the bare pool process."""
+
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -18,6 +25,27 @@ WARM_TASKS = 4
 SETTLE_SECONDS = 2
 GOAL_KIB_PER_VIEWER = 40  # issue 17
 GOAL_POOL_RATIO = 1.2
+# What a bare Celery pool process imports, and what a pool process that writes the database
+# cannot do without on top of it (SQLModel, which the design names, imports more: pydantic).
+BARE_IMPORTS = "import celery, billiard, kombu.transport.redis"
+DATABASE_IMPORTS = "import sqlalchemy, sqlalchemy.orm, sqlalchemy.dialects.sqlite, sqlite3"
+IMPORT_RUNS = 3
+
+
+def imported_rss_mib(imports: str) -> float:
+    """RSS of a fresh interpreter of this venv once `imports` ran (the least of a few runs)."""
+    code = f"{imports}\nimport gc, psutil\ngc.collect()\nprint(psutil.Process().memory_info().rss)"
+    runs = [
+        int(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
+        for _ in range(IMPORT_RUNS)
+    ]
+    return round(min(runs) / MIB, 2)
+
+
+def database_floor_mib() -> dict[str, float]:
+    bare = imported_rss_mib(BARE_IMPORTS)
+    with_database = imported_rss_mib(f"{BARE_IMPORTS}, {DATABASE_IMPORTS.removeprefix('import ')}")
+    return {"bare_imports": bare, "with_sqlalchemy": with_database, "added": with_database - bare}
 
 
 def _mib(proc: psutil.Process) -> dict[str, float]:
@@ -65,7 +93,9 @@ def run(ctx: Context) -> BenchResult:
             holding = _mib(api)
             clients.result(stop=True)
     per_client_kib = (holding["rss"] - idle["api"]["rss"]) * 1024 / count
+    floor = database_floor_mib()
     result.details = {
+        "pool_floor_mib": floor,
         "idle_mib": idle,
         "api_with_clients_mib": holding,
         "clients": count,
@@ -86,6 +116,13 @@ def run(ctx: Context) -> BenchResult:
         goal=f"≤ {GOAL_POOL_RATIO:g}x",
     )
     pool.met = pool.ratio is not None and pool.ratio <= GOAL_POOL_RATIO
+    pool_floor = Figure(
+        "the floor: a bare pool process + SQLAlchemy (imported alone), RSS",
+        "MiB",
+        round(bare["pool_rss_each"] + floor["added"], 2),
+        bare["pool_rss_each"],
+        "bare Celery",
+    )
     result.figures += [
         Figure("API idle, RSS", "MiB", idle["api"]["rss"]),
         Figure(
@@ -104,6 +141,7 @@ def run(ctx: Context) -> BenchResult:
         ),
         per_viewer,
         pool,
+        pool_floor,
         Figure(
             "worker main + pool idle, RSS",
             "MiB",

@@ -5,10 +5,16 @@ measures. The CLI is the C stand-in (bench/native_cli.py), so the figure is the 
 
 The system: concurrent `POST /api/tasks`; a task is done when its terminal event reaches a
 WebSocket following the session. The baseline: bare Celery, apply_async in a loop; a task is
-done when its result is received."""
+done when its result is received.
+
+Each round also counts the whole machine's CPU time per task (every process and the kernel).
+The design's ceiling: the pieces it must add to bare Celery's work (bench/floor.py) cost CPU
+too, so on these cores no implementation of it runs more than cores / (bare Celery's CPU per
+task + theirs) tasks per second."""
 
 import asyncio
 import json
+import os
 import subprocess
 import time
 import uuid
@@ -17,7 +23,9 @@ from typing import Any
 from websockets.asyncio.client import connect
 
 from app.streams.events import TASK_COMPLETED, TERMINAL_EVENTS, peek_header
+from bench import floor
 from bench.bare import bare_app
+from bench.cpu import CpuSampler
 from bench.report import BenchResult, Figure
 from bench.systems import Context, Systems, cli_command
 from tests.support.processes import BIN, ROOT
@@ -28,6 +36,8 @@ CONCURRENCIES = (2, 8)
 GOAL_RATIO = 0.9
 # Each side twice, in A B B A order, so a drift in the machine's load weighs on both alike.
 ORDER = ("bare", "system", "system", "bare")
+FLOOR_SECONDS = 1.0  # each piece of the floor is run this long to count its CPU
+CORES = os.cpu_count() or 1
 
 
 def _submitter(systems: Systems, plan: dict[str, Any]) -> subprocess.Popen[str]:
@@ -51,6 +61,8 @@ def _submitted(load: subprocess.Popen[str], timeout: float) -> dict[str, float]:
 
 def _round(count: int, first: float, last: float, done: int, submitted: float) -> dict[str, Any]:
     return {
+        "first_submit": first,
+        "last_done": last,
         "tasks": count,
         "completed": done,
         "not_completed": count - done,
@@ -129,6 +141,18 @@ def _rate(rounds: list[dict[str, Any]]) -> float:
     return round(sum(r["tasks"] for r in rounds) / sum(r["total_seconds"] for r in rounds), 2)
 
 
+def _counted(measure: Any) -> dict[str, Any]:
+    """A round, with the machine's CPU from its first submit to its last completion (not the
+    submitter's start, which would weigh on a short round)."""
+    with CpuSampler() as sampler:
+        measured: dict[str, Any] = measure()
+    cpu = sampler.between(measured["first_submit"], measured["last_done"])
+    measured["machine_cpu_seconds"] = round(cpu, 3)
+    measured["machine_cpu_ms_per_task"] = round(cpu / measured["tasks"] * 1000, 3)
+    measured["machine_cpu_busy"] = round(cpu / measured["total_seconds"] / CORES, 3)
+    return measured
+
+
 def _measure(ctx: Context, concurrency: int, count: int) -> dict[str, Any]:
     rounds: dict[str, list[dict[str, Any]]] = {"system": [], "bare": []}
     name = f"throughput-{concurrency}"
@@ -136,10 +160,40 @@ def _measure(ctx: Context, concurrency: int, count: int) -> dict[str, Any]:
         warm = _bare(systems, 4), asyncio.run(_system(systems, 4))
         for kind in ORDER:
             if kind == "system":
-                rounds[kind].append(asyncio.run(_system(systems, count)))
+                rounds[kind].append(_counted(lambda: asyncio.run(_system(systems, count))))
             else:
-                rounds[kind].append(_bare(systems, count))
-    return {"concurrency": concurrency, "rounds": rounds, "order": ORDER, "warmup": warm}
+                rounds[kind].append(_counted(lambda: _bare(systems, count)))
+        added = floor.cpu_per_task(
+            str(systems.stack.client.base_url),
+            systems.env["REDIS_URL"],
+            systems.dir,
+            FLOOR_SECONDS / 2 if ctx.quick else FLOOR_SECONDS,
+        )
+    return {
+        "concurrency": concurrency,
+        "rounds": rounds,
+        "order": ORDER,
+        "warmup": warm,
+        "floor_cpu": added,
+    }
+
+
+def _cpu_ms_per_task(rounds: list[dict[str, Any]]) -> float:
+    tasks = sum(r["tasks"] for r in rounds)
+    return round(sum(r["machine_cpu_seconds"] for r in rounds) / tasks * 1000, 3)
+
+
+def _ceiling(measured: dict[str, Any]) -> dict[str, float]:
+    """The most tasks per second any implementation of this design could run on these cores:
+    bare Celery's CPU per task, measured in its rounds, plus the CPU of what the design adds."""
+    bare = _cpu_ms_per_task(measured["rounds"]["bare"])
+    least = bare + measured["floor_cpu"]["per_task_ms"]
+    return {
+        "cores": CORES,
+        "bare_cpu_ms_per_task": bare,
+        "design_least_cpu_ms_per_task": round(least, 3),
+        "tasks_per_second": round(CORES * 1000 / least, 2),
+    }
 
 
 def run(ctx: Context) -> BenchResult:
@@ -161,7 +215,26 @@ def run(ctx: Context) -> BenchResult:
             goal=f"≥ {GOAL_RATIO}x",
         )
         figure.met = figure.ratio is not None and figure.ratio >= GOAL_RATIO
-        result.figures.append(figure)
+        ceiling = _ceiling(measured)
+        measured["ceiling"] = ceiling
+        result.figures += [
+            figure,
+            Figure(
+                f"machine CPU per task, concurrency {concurrency}",
+                "ms",
+                _cpu_ms_per_task(rounds["system"]),
+                ceiling["bare_cpu_ms_per_task"],
+                "bare Celery",
+            ),
+            Figure(
+                f"the design's ceiling: {ceiling['cores']} cores / (bare's CPU per task + what"
+                f" the design must add), concurrency {concurrency}",
+                "tasks/s",
+                ceiling["tasks_per_second"],
+                _rate(rounds["bare"]),
+                "bare Celery",
+            ),
+        ]
         incomplete = [r for kind in rounds.values() for r in kind if r["not_completed"]]
         if incomplete:
             result.details.setdefault("warnings", []).append(
