@@ -15,7 +15,7 @@ from sqlalchemy import or_, update
 from sqlmodel import col, select
 
 from app.config import settings
-from app.db import session_scope
+from app.db import read_scope, session_scope
 from app.errors import DomainError
 from app.tasks.models import utcnow
 from app.webhooks import actions, own_posts, providers, service, threads, verbs
@@ -150,7 +150,7 @@ def _link(delivery_id: str, thread_id: str) -> None:
 def unfinished(limit: int = 50) -> list[str]:
     """Deliveries recorded but not processed (the API stopped first), oldest first."""
     before = utcnow() - timedelta(seconds=settings.WEBHOOK_SWEEP_AFTER_SECONDS)
-    with session_scope() as db:
+    with read_scope() as db:  # a question: no write lock (processing claims each delivery)
         query = (
             select(Delivery.id)
             .where(

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from app.config import settings
 from app.conversations.replies import reply_text
-from app.db import session_scope
+from app.db import read_scope, session_scope
 from app.tasks.models import Task, TaskStatus, utcnow
 from app.webhooks import providers
 from app.webhooks.models import Delivery, Outcome, Pending, ReplyState, Thread, ThreadRun
@@ -27,7 +27,10 @@ STALE_SENDING = timedelta(minutes=2)
 
 def _claim(limit: int) -> list[str]:
     now = utcnow()
-    with session_scope() as db:
+    # The loop asks five times a second and mostly nothing is owed: the question takes no
+    # write lock (on SQLite every other writer, the worker's lines and ends, would queue
+    # behind it); only what is owed is claimed, each by a conditional UPDATE.
+    with read_scope() as db:
         due = db.exec(
             select(ThreadRun.task_id)
             .where(
@@ -39,6 +42,9 @@ def _claim(limit: int) -> list[str]:
             )
             .limit(limit)
         ).all()
+    if not due:
+        return []
+    with session_scope() as db:
         claimed = []
         for task_id in due:
             won = db.execute(

@@ -116,11 +116,18 @@ def test_the_sweep_removes_the_worktree_of_a_worker_killed_with_sigkill(
 
     failed = stack.wait_done(task["id"], timeout=60)  # the sweeper: no heartbeat
     assert failed["status"] == "failed" and "stopped responding" in failed["error"]
+    only_the_cache = [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
+    # The sweep removes the directory, then prunes the cache's entry for it: wait for both
+    # (checking the entry the moment the directory was gone raced the prune).
     wait_until(
-        lambda: not workspace_of(stack, task["id"]).exists(), 30, what="the sweep to remove it"
+        lambda: (
+            not workspace_of(stack, task["id"]).exists()
+            and cache_worktrees(stack) == only_the_cache
+        ),
+        30,
+        what="the sweep to remove it and its entry in the cache",
     )
     assert not (data_dir(stack) / "runs" / task["id"]).exists()
-    assert cache_worktrees(stack) == [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
 
 
 def test_a_timed_out_tasks_worktree_is_kept_a_while_for_inspection_then_swept(
@@ -139,8 +146,12 @@ def test_a_timed_out_tasks_worktree_is_kept_a_while_for_inspection_then_swept(
     path = workspace_of(stack, task["id"])
     assert (path / "README.md").exists()  # kept: the task failed
     assert not (data_dir(stack) / "runs" / task["id"]).exists()  # its token is gone at once
-    wait_until(lambda: not path.exists(), 60, what="the sweep to remove it after the keep time")
-    assert cache_worktrees(stack) == [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
+    only_the_cache = [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
+    wait_until(  # the directory, then the cache's entry for it (see above)
+        lambda: not path.exists() and cache_worktrees(stack) == only_the_cache,
+        60,
+        what="the sweep to remove it and its entry after the keep time",
+    )
 
 
 def test_a_repositorys_own_claude_settings_agents_and_mcp_servers_never_reach_the_cli(
