@@ -99,8 +99,9 @@ def create_task(
     ref: str | None = None,
 ) -> Task:
     """Record a QUEUED task and commit it (with whatever else the session holds)."""
-    costs.check_budget(db, utcnow())
-    task = Task(
+    now = utcnow()
+    costs.check_budget(db, now)
+    task = Task(  # every field given: pydantic inspects a default factory's signature per call
         id=task_id or new_id(),
         max_turns=max_turns or settings.MAX_TURNS,
         max_budget_usd=max_budget_usd or settings.TASK_MAX_BUDGET_USD,
@@ -112,7 +113,8 @@ def create_task(
         conversation_id=conversation_id,
         repository=repository,
         ref=ref,
-        dispatched_at=utcnow(),
+        created_at=now,
+        dispatched_at=now,
     )
     sessions.count_task(db, task.session_id)
     db.connection().execute(_insert_task(), task.model_dump())
