@@ -29,7 +29,7 @@ GOAL_POOL_RATIO = 1.2
 # cannot do without on top of it (SQLModel, which the design names, imports more: pydantic).
 BARE_IMPORTS = "import celery, billiard, kombu.transport.redis"
 DATABASE_IMPORTS = "import sqlalchemy, sqlalchemy.orm, sqlalchemy.dialects.sqlite, sqlite3"
-IMPORT_RUNS = 3
+IMPORT_RUNS = 2
 
 
 def imported_rss_mib(imports: str) -> float:

@@ -167,7 +167,7 @@ def _measure(ctx: Context, concurrency: int, count: int) -> dict[str, Any]:
             str(systems.stack.client.base_url),
             systems.env["REDIS_URL"],
             systems.dir,
-            FLOOR_SECONDS / 2 if ctx.quick else FLOOR_SECONDS,
+            FLOOR_SECONDS / 4 if ctx.quick else FLOOR_SECONDS,
         )
     return {
         "concurrency": concurrency,
