@@ -91,7 +91,7 @@ def _measure(systems: Systems, runs: int) -> dict[str, list[float]]:
 
 
 def run(ctx: Context) -> BenchResult:
-    runs = 4 if ctx.quick else 20
+    runs = 3 if ctx.quick else 20
     result = BenchResult("realcli", f"The real CLI's share, {runs} runs each, interleaved")
     stub_port = free_port()
     stub = start_stub(stub_port, ctx.tmp / "realcli-stub.log")

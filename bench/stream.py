@@ -118,7 +118,8 @@ def run(ctx: Context) -> BenchResult:
         for clients in counts:
             runs.append(measure(systems, clients, timeout))
         _serve_with_asgi_send(systems)
-        measure(systems, 1, 60)
+        if not ctx.quick:  # (with --quick its one-client run warms it: under 3 minutes in all)
+            measure(systems, 1, 60)
         for clients in (1, counts[-1]):
             asgi_runs.append(measure(systems, clients, timeout))
     result.details = {

@@ -165,7 +165,7 @@ def run(ctx: Any) -> Any:
     from tests.support.processes import wait_until
     from tests.webhooks.conftest import git_host
 
-    count = 300 if ctx.quick else 3000
+    count = 200 if ctx.quick else 3000
     sequential = 20 if ctx.quick else 100
     result = BenchResult("webhooks", f"Webhook ingress, {count} signed deliveries")
     git = ctx.tmp / "webhooks-git"

@@ -72,7 +72,7 @@ def run(ctx: Any) -> Any:
     from bench.systems import Systems, settings_for
     from tests.support.processes import wait_until
 
-    count = 3 if ctx.quick else 20
+    count = 2 if ctx.quick else 20
     files = FILES  # not fewer with --quick: on a small tree the fixed costs would be the figure
     result = BenchResult("workspaces", f"`@agent fix` → CLI in a worktree of {files:,} files")
     host = ctx.tmp / "workspaces-git"

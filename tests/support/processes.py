@@ -1,5 +1,6 @@
 """Starting the real parts as processes: the API (uvicorn), Celery workers, the model stub."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ class Proc:
 
     def __init__(self, name: str, command: list[str], env: dict[str, str], log: Path) -> None:
         self.name = name
+        self._terminated = False
         self.log_path = log
         self._log = log.open("ab")
         self.popen = subprocess.Popen(
@@ -39,9 +41,17 @@ class Proc:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def terminate(self) -> None:
+        """SIGTERM to its group, without waiting (stop() waits; several stop faster so)."""
+        if self.alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGTERM)
+            self._terminated = True
+
     def stop(self, sig: signal.Signals = signal.SIGTERM, timeout: float = 20) -> None:
         if self.alive():
-            os.killpg(self.pid, sig)
+            if not (sig is signal.SIGTERM and self._terminated):
+                os.killpg(self.pid, sig)  # (a second SIGTERM could make a worker's shutdown cold)
             try:
                 self.popen.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
