@@ -24,9 +24,27 @@ def _forget_the_developers_dotenv() -> None:
 
 
 _forget_the_developers_dotenv()
+
+
+def _temporary_files_outside_tmp() -> None:
+    """The systems under test keep their DATA_DIRs in pytest's temporary directories. Under
+    /tmp or /var/tmp the pinned CLI's sandbox makes `.claude` and `.mcp.json` mount points in
+    every directory above a Bash tool's working directory and removes them after: a second
+    tool starting meanwhile failed ("bwrap: Can't get type of source /tmp/.claude/settings.json";
+    8 of 18 tools started at once, none elsewhere: docs/workspaces.md). So they go elsewhere
+    (CCAGENT_TEST_TMP, else ~/.cache/ccagent-tests); pytest keeps its last three runs there."""
+    base = Path(os.environ.get("CCAGENT_TEST_TMP") or Path.home() / ".cache" / "ccagent-tests")
+    base.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(base)
+    tempfile.tempdir = str(base)
+
+
+_temporary_files_outside_tmp()
 # Tests that import the app in this process get settings of their own.
 os.environ.setdefault("API_TOKEN", "unit-test-token")
-os.environ.setdefault("DATABASE_URL", f"sqlite:////tmp/ccagent-unit-{os.getpid()}.db")
+os.environ.setdefault(
+    "DATABASE_URL", f"sqlite:///{tempfile.gettempdir()}/ccagent-unit-{os.getpid()}.db"
+)
 
 from tests.support.processes import start_stub  # noqa: E402 (after the environment is set)
 from tests.support.redis_server import DATABASES, PrivateRedis, free_port  # noqa: E402
@@ -58,12 +76,9 @@ def fresh_redis_url() -> str:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Test processes (`just test`, pytest-xdist `--dist loadgroup`) take a file's tests
-    together, as its started system serves them all; except that every file whose runs start a
-    Bash tool shares one group, so one process runs them. Under /tmp (where pytest puts the
-    systems' DATA_DIRs) the pinned CLI's sandbox makes `.claude` and `.mcp.json` mount points in
-    every directory above its working directory while a tool runs and removes them after: a
-    second sandbox starting then in another test process bound one that was gone ("bwrap: Can't
-    get type of source /tmp/.claude/settings.json"). docs/workspaces.md has the measurements."""
+    together, as its started system serves them all. (Files whose runs start a Bash tool once
+    shared one process, for the sandbox's mount points under /tmp: the systems' DATA_DIRs are
+    no longer there, see _temporary_files_outside_tmp.)"""
     for item in items:
         _name_uniquely(item)
         if not item.get_closest_marker("xdist_group"):

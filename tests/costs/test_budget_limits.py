@@ -11,9 +11,6 @@ import pytest
 
 from tests.support.stack import Stack
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 # The stub's cheapest reply costs about $0.0001 (the CLI's price for its token counts).
 SPEND = "@stub text spend"
 

@@ -15,9 +15,6 @@ from app.tasks.models import Task, TaskStatus
 from tests.support.processes import ROOT
 from tests.support.stack import Stack
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 
 def test_a_spent_budget_refuses_new_tasks_and_caps_running_ones(make_stack) -> None:  # type: ignore[no-untyped-def]
     stack: Stack = make_stack(DAILY_BUDGET_USD="0.0001")

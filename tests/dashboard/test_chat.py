@@ -4,14 +4,10 @@ link; rename and delete the conversation."""
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from tests.dashboard.conftest import sign_in
 from tests.support.stack import Stack
-
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
 
 
 def test_send_a_message_and_watch_the_reply_stream_in(

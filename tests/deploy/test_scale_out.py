@@ -23,9 +23,6 @@ from tests.support.processes import Proc, start_api, wait_until
 from tests.support.redis_server import free_port
 from tests.support.stack import TOKEN, Stack, read_events
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 TASKS = 20  # enough for each live worker to take several, beside the doomed one's two
 CONCURRENCY = 2
 LONG_TOOL = "python3 -c 'import time; time.sleep(300)'"

@@ -10,9 +10,6 @@ import pytest
 from tests.support.processes import wait_until
 from tests.support.stack import Stack, alive, cmdline, processes_with
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 # The Bash tool refuses a bare `sleep N`, so the plain tool is a python sleep. The second tool
 # forks a grandchild that calls setsid(): it leaves the session the CLI gave the tool.
 SLEEPER = ["python3", "-c", "import time; time.sleep(300)"]

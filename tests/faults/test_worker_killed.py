@@ -6,13 +6,9 @@ import uuid
 from collections.abc import Callable
 
 import psutil
-import pytest
 
 from tests.support.processes import wait_until
 from tests.support.stack import Stack, alive, cmdline, processes_with
-
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
 
 
 def _tool(seconds: int) -> str:

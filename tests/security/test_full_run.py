@@ -24,9 +24,6 @@ from tests.support.redis_server import answers, free_port, redis_server_binary
 from tests.support.stack import TOKEN, Stack
 from tests.webhooks.conftest import PAYLOADS, delivery, git_host, github_headers
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 SECRETS = {
     "ANTHROPIC_API_KEY": "sk-ant-model-key-in-no-log-0451",
     "TASK_TOKEN_SECRET": "task-token-signing-key-31337",

@@ -11,9 +11,6 @@ import pytest
 
 from tests.support.stack import TOKEN, Stack
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 MODEL_KEY = "sk-ant-model-key-never-shown-4711"
 PROBE = """
 import json, os, urllib.error, urllib.request

@@ -13,9 +13,6 @@ from stub.runner import StubServer
 from stub.script import ECHO_PREFIX, SIDE_REPLY, compute_usage, extract_prompt
 from tests.stub.conftest import Run
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 RunClaude = Callable[..., Run]
 
 

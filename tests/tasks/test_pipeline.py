@@ -4,12 +4,7 @@ import json
 import uuid
 from pathlib import Path
 
-import pytest
-
 from tests.support.stack import Stack, read_events
-
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
 
 
 def test_prompt_completes_with_the_cli_cost_and_every_line_streamed(stack: Stack) -> None:

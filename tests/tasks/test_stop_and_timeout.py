@@ -11,9 +11,6 @@ import pytest
 from tests.support.processes import wait_until
 from tests.support.stack import Stack, processes_with
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 
 def _wait_for_output(stack: Stack, task_id: str, lines: int = 3) -> None:
     wait_until(lambda: len(stack.output_lines(task_id)) >= lines, 60, what="output to flow")

@@ -6,15 +6,10 @@ one of these succeeds (measured on 2.1.332)."""
 import hashlib
 from pathlib import Path
 
-import pytest
-
 from tests.support.processes import wait_until
 from tests.support.stack import Stack
 from tests.workspaces.conftest import REPOSITORY, data_dir, workspace_of
 from tests.workspaces.test_worktrees import tool_results
-
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
 
 
 def digest(root: Path) -> str:

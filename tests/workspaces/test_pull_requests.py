@@ -26,9 +26,6 @@ from tests.workspaces.conftest import (
 )
 from tests.workspaces.test_worktrees import tool_results
 
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
-
 PULLS = f"/repos/{REPOSITORY}/pulls"
 
 

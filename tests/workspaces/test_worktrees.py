@@ -8,16 +8,11 @@ import signal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.git_server import GitServer, git
 from tests.support.processes import wait_until
 from tests.support.providers import ProviderAPIs
 from tests.support.stack import Stack
 from tests.workspaces.conftest import REPOSITORY, data_dir, workspace_of, workspace_settings
-
-# A Bash tool runs in the CLI's sandbox: such files share one test process (tests/conftest.py).
-pytestmark = pytest.mark.xdist_group("sandboxed-tools")
 
 LONG_TOOL = "@stub bash python3 -c 'import time; time.sleep(300)'"
 
