@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
 from app.db import build_engine
+from tests.support.parts import absent
 from tests.support.processes import ROOT
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -26,7 +27,7 @@ def _admin():  # type: ignore[no-untyped-def]
     try:
         return psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {error}")
+        absent(f"no PostgreSQL server answers at {ADMIN_URL}: {error}")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from app.metrics.collector import SystemCollector
 from app.tasks.models import Task, TaskStatus
 from app.webhooks.models import Delivery, Outcome
 from tests.core.test_postgres import ADMIN_URL
+from tests.support.parts import absent
 from tests.support.redis_server import free_port
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -53,7 +54,7 @@ def database_url(
     try:
         admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL server answers at {ADMIN_URL}: {error}")
+        absent(f"no PostgreSQL server answers at {ADMIN_URL}: {error}")
     name = f"ccagent_metrics_{uuid.uuid4().hex[:12]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from stub.runner import StubServer
+from tests.support.parts import absent
 
 CLAUDE = Path(__file__).resolve().parents[2] / "node_modules" / ".bin" / "claude"
 
@@ -42,7 +43,7 @@ def run_claude(
 ) -> Callable[..., Run]:
     """Run ``claude -p PROMPT`` headless on the stub; extra CLI flags and env as arguments."""
     if not CLAUDE.exists():
-        pytest.skip(f"the claude CLI is not installed at {CLAUDE} (npm ci)")
+        absent(f"the claude CLI is not installed at {CLAUDE} (npm ci)")
 
     def run(prompt: str, *flags: str, env: dict[str, str | None] | None = None) -> Run:
         """``env`` adds variables; a value of None removes one of the defaults below."""

@@ -7,8 +7,7 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
+from tests.support.parts import absent
 from tests.support.processes import ROOT
 from worker import process
 from worker.drain import read_lines
@@ -19,7 +18,7 @@ LINES = 1000
 
 def test_a_slow_reader_loses_no_line_of_the_cli(stub_url: str, tmp_path: Path) -> None:
     if not CLAUDE.exists():
-        pytest.skip(f"the claude CLI is not installed at {CLAUDE} (npm ci)")
+        absent(f"the claude CLI is not installed at {CLAUDE} (npm ci)")
     (tmp_path / "home").mkdir()
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
