@@ -16,7 +16,8 @@ design can run more tasks per second than cores / (bare Celery's CPU per task + 
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,10 @@ from worker.process import SETPRIV
 
 TRANSACTIONS = 3  # record, claim, finish
 PUBLISHES = 3  # created, started, output
+Action = Callable[[], object]
 
 
-def _timed(action: Callable[[], object], runs: int) -> dict[str, Any]:
+def _timed(action: Action, runs: int) -> dict[str, Any]:
     took = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -42,7 +44,7 @@ def _timed(action: Callable[[], object], runs: int) -> dict[str, Any]:
     return summary_ms(took)
 
 
-def _cpu_each(action: Callable[[], object], seconds: float) -> float:
+def _cpu_each(action: Action, seconds: float) -> float:
     """The machine's CPU per call of `action` (ms), called for `seconds`: /proc/stat counts in
     hundredths of a second, so a piece is repeated long enough to make that a small error."""
     before, started, calls = machine_cpu_seconds(), time.perf_counter(), 0
@@ -52,26 +54,16 @@ def _cpu_each(action: Callable[[], object], seconds: float) -> float:
     return (machine_cpu_seconds() - before) / calls * 1000
 
 
-def _spawn(argv: list[str]) -> Callable[[], object]:
+def _spawn(argv: list[str]) -> Action:
     return lambda: subprocess.run(argv, input=b"bench cost", capture_output=True, check=False)
 
 
 def cpu_per_task(api_url: str, redis_url: str, scratch: Path, seconds: float) -> dict[str, Any]:
     """The machine's CPU (ms) each piece the design adds costs, and their sum per task."""
-    client = httpx.Client(base_url=api_url)
-    publisher = redis.Redis.from_url(redis_url)
-    channel = session_channel("bench-floor")
-    try:
-        each = {
-            "http_request": _cpu_each(lambda: client.get("/api/tasks"), seconds),
-            "write_transaction": _cpu_each(_sqlite_commit(scratch / "floor-cpu.db"), seconds),
-            "redis_publish": _cpu_each(lambda: publisher.publish(channel, b"x" * 200), seconds),
-            "spawn_true": _cpu_each(_spawn(["/bin/true"]), seconds),
-            "spawn_setpriv_true": _cpu_each(_spawn([*_setpriv(), "/bin/true"]), seconds),
-        }
-    finally:
-        client.close()
-        publisher.close()
+    with _pieces(api_url, redis_url, scratch / "floor-cpu.db") as pieces:
+        each = {name: _cpu_each(action, seconds) for name, action in pieces.items()}
+    each["spawn_true"] = _cpu_each(_spawn(["/bin/true"]), seconds)
+    each["spawn_setpriv_true"] = _cpu_each(_spawn([*_setpriv(), "/bin/true"]), seconds)
     added = _per_task(
         each["http_request"],
         each["write_transaction"],
@@ -83,6 +75,25 @@ def cpu_per_task(api_url: str, redis_url: str, scratch: Path, seconds: float) ->
         "added_ms": {name: round(value, 4) for name, value in added.items()},
         "per_task_ms": round(sum(added.values()), 4),
     }
+
+
+@contextmanager
+def _pieces(api_url: str, redis_url: str, database: Path) -> Iterator[dict[str, Action]]:
+    """The pieces other than the spawn, each a call to time or to count the CPU of."""
+    client = httpx.Client(base_url=api_url)
+    publisher = redis.Redis.from_url(redis_url)
+    channel = session_channel("bench-floor")
+    try:
+        yield {
+            # the API's whole request path (middleware, routing, authentication) doing no
+            # work: a request without a token, refused
+            "http_request": lambda: client.get("/api/tasks"),
+            "write_transaction": _sqlite_commit(database),
+            "redis_publish": lambda: publisher.publish(channel, b"x" * 200),
+        }
+    finally:
+        client.close()
+        publisher.close()
 
 
 def _per_task(request: float, commit: float, publish: float, setpriv: float) -> dict[str, float]:
@@ -119,22 +130,12 @@ def _sqlite_commit(path: Path) -> Callable[[], None]:
 
 def measure(api_url: str, redis_url: str, scratch: Path, runs: int) -> dict[str, Any]:
     """p50s of each piece alone, and the floor they add up to (ms)."""
-    client = httpx.Client(base_url=api_url)
-    publisher = redis.Redis.from_url(redis_url)
-    channel = session_channel("bench-floor")
-    pieces = {
-        # the API's whole request path (middleware, routing, authentication) doing no work:
-        # a request without a token, refused
-        "http_request": _timed(lambda: client.get("/api/tasks"), runs),
-        "write_transaction": _timed(_sqlite_commit(scratch / "floor.db"), runs),
-        "redis_publish": _timed(lambda: publisher.publish(channel, b"x" * 200), runs),
-    }
+    with _pieces(api_url, redis_url, scratch / "floor.db") as actions:
+        pieces = {name: _timed(action, runs) for name, action in actions.items()}
     # setpriv before /bin/true against /bin/true alone, interleaved (none where the worker
     # spawns without it)
     spawns = native_cli.cost([*_setpriv(), "/bin/true"], runs=runs)
     true, setpriv = spawns["true"], spawns["stand_in"]
-    client.close()
-    publisher.close()
     p50 = {name: figures["p50"] for name, figures in pieces.items()}
     added = _per_task(
         p50["http_request"],

@@ -27,14 +27,16 @@ GOAL_KIB_PER_VIEWER = 40  # issue 17
 GOAL_POOL_RATIO = 1.2
 # What a bare Celery pool process imports, and what a pool process that writes the database
 # cannot do without on top of it (SQLModel, which the design names, imports more: pydantic).
-BARE_IMPORTS = "import celery, billiard, kombu.transport.redis"
-DATABASE_IMPORTS = "import sqlalchemy, sqlalchemy.orm, sqlalchemy.dialects.sqlite, sqlite3"
+BARE_MODULES = ("celery", "billiard", "kombu.transport.redis")
+DATABASE_MODULES = ("sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite", "sqlite3")
 IMPORT_RUNS = 2
+MEASURE_RSS = "import gc, psutil\ngc.collect()\nprint(psutil.Process().memory_info().rss)"
 
 
-def imported_rss_mib(imports: str) -> float:
-    """RSS of a fresh interpreter of this venv once `imports` ran (the least of a few runs)."""
-    code = f"{imports}\nimport gc, psutil\ngc.collect()\nprint(psutil.Process().memory_info().rss)"
+def imported_rss_mib(modules: tuple[str, ...]) -> float:
+    """RSS of a fresh interpreter of this venv once `modules` are imported (the least of a few
+    runs)."""
+    code = f"import {', '.join(modules)}\n" + MEASURE_RSS
     runs = [
         int(subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout)
         for _ in range(IMPORT_RUNS)
@@ -43,8 +45,8 @@ def imported_rss_mib(imports: str) -> float:
 
 
 def database_floor_mib() -> dict[str, float]:
-    bare = imported_rss_mib(BARE_IMPORTS)
-    with_database = imported_rss_mib(f"{BARE_IMPORTS}, {DATABASE_IMPORTS.removeprefix('import ')}")
+    bare = imported_rss_mib(BARE_MODULES)
+    with_database = imported_rss_mib(BARE_MODULES + DATABASE_MODULES)
     return {"bare_imports": bare, "with_sqlalchemy": with_database, "added": with_database - bare}
 
 
