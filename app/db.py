@@ -6,6 +6,7 @@ write lock up front: a deferred transaction that reads and then writes fails at 
 is locked", no busy wait) when another writer committed in between.
 """
 
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -50,7 +51,11 @@ def build_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         writes = connection.get_execution_options().get(WRITES, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN DEFERRED")
+        begin = "BEGIN IMMEDIATE" if writes else "BEGIN DEFERRED"
+        try:  # on the driver's connection: SQLAlchemy's execution path cost more than BEGIN
+            connection.connection.driver_connection.execute(begin)
+        except sqlite3.Error as error:  # "database is locked" and the like, as SQLAlchemy says it
+            raise DBAPIError.instance(begin, None, error, sqlite3.Error) from error
 
     return engine
 

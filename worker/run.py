@@ -33,7 +33,8 @@ FINISH_RETRY_SECONDS = 600.0
 
 def worker_home(slot: str) -> str:
     home = Path(settings.CLI_HOME) / slot
-    home.mkdir(parents=True, exist_ok=True)
+    if not home.is_dir():  # made once per slot; a stat is cheaper than mkdir's EEXIST
+        home.mkdir(parents=True, exist_ok=True)
     return str(home)
 
 
@@ -68,14 +69,22 @@ def _run_claimed(claimed: service.Claim, worker_id: str, home_slot: str) -> None
     recorder.publish(events.started_event(task.id, worker_id))
     recorder.start()
     try:
-        status, values = _run_cli(task, claimed.max_budget_usd, recorder, worker_home(home_slot))
-    except Exception as error:
-        logger.exception("task {} failed in the worker", task.id)
-        status, values = TaskStatus.FAILED, {"error": f"Internal worker error: {error}"}
-    status, values = workspaces.conclude(settings, task, status, values)  # a worktree's end
-    seq = events.terminal_seq(recorder.seq)
-    unsaved = recorder.close()
-    when_locked(FINISH_RETRY_SECONDS)(_finish, task, status, seq, unsaved, values)
+        try:
+            status, values = _run_cli(
+                task, claimed.max_budget_usd, recorder, worker_home(home_slot)
+            )
+        except Exception as error:
+            logger.exception("task {} failed in the worker", task.id)
+            status, values = TaskStatus.FAILED, {"error": f"Internal worker error: {error}"}
+        status, values = workspaces.conclude(settings, task, status, values)  # a worktree's end
+        seq = events.terminal_seq(recorder.seq)
+        unsaved = recorder.close()
+        when_locked(FINISH_RETRY_SECONDS)(_finish, task, status, seq, unsaved, values)
+    finally:
+        # After the end is recorded and announced, off the path a watcher waits on: removing
+        # the token file and the empty workspace costs ~0.5 ms of file system work, and the
+        # token is refused from the task's end on anyway (app/auth.py).
+        environment.cleanup(settings, task.id)
     logger.info("task {} ended {}", task.id, status.value)
 
 
@@ -102,7 +111,6 @@ def _run_cli(
         setup = environment.prepare(settings, task, home)
     except WorkspaceError as error:  # refused or failed checkout: said as it is, no traceback
         logger.warning("task {}: no workspace: {}", task.id, error)
-        environment.cleanup(settings, task.id)
         return TaskStatus.FAILED, {"error": str(error)}
     argv = build_argv(settings, task, max_budget_usd)
     with tempfile.TemporaryFile() as stderr:
@@ -124,7 +132,6 @@ def _run_cli(
             watcher.join()
             process.stop_process_tree(proc, settings.STOP_GRACE_SECONDS)
             process.reap_orphans()
-            environment.cleanup(settings, task.id)
         stderr.seek(max(0, stderr.seek(0, os.SEEK_END) - STDERR_TAIL_BYTES))
         stderr_tail = stderr.read().decode("utf-8", errors="replace").strip()
     return outcome(

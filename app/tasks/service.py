@@ -31,7 +31,7 @@ from app.redis_client import sync_redis
 from app.sessions import service as sessions
 from app.streams import events
 from app.tasks import dispatch, output
-from app.tasks.models import Task, TaskStatus, new_id, sources_for, utcnow
+from app.tasks.models import Task, TaskStatus, as_record, new_id, sources_for, utcnow
 from app.webhooks.outbox import mark_due as mark_thread_reply_due
 
 DEFAULT_SESSION_ID = "default"
@@ -101,7 +101,7 @@ def create_task(
     """Record a QUEUED task and commit it (with whatever else the session holds)."""
     now = utcnow()
     costs.check_budget(db, now)
-    task = Task(  # every field given: pydantic inspects a default factory's signature per call
+    task = as_record(
         id=task_id or new_id(),
         max_turns=max_turns or settings.MAX_TURNS,
         max_budget_usd=max_budget_usd or settings.TASK_MAX_BUDGET_USD,
@@ -249,7 +249,7 @@ def _returning(statement: Update) -> Update:
 
 
 def _as_task(row: Row[Any] | None) -> Task | None:
-    return None if row is None else Task(**row._mapping)
+    return None if row is None else as_record(**row._mapping)
 
 
 def mark_dispatched(db: Session, task_ids: Sequence[str]) -> None:
