@@ -4,6 +4,7 @@ import json
 import uuid
 from pathlib import Path
 
+from tests.support.processes import wait_until
 from tests.support.stack import Stack, read_events
 
 
@@ -59,7 +60,8 @@ def test_scripted_tool_call_makes_the_cli_write_a_file(stack: Stack) -> None:
     (written,) = [block for block in blocks if block.get("type") == "tool_result"]
     assert not written.get("is_error"), written
     assert done["result"] == f"Wrote {workspace / 'note.txt'}"
-    assert not workspace.exists(), "the workspace goes with its task"
+    # the workspace goes with its task, right after its end is recorded (worker/run.py)
+    wait_until(lambda: not workspace.exists(), 10, what="the workspace to go with its task")
 
 
 def test_task_list_filters_and_paginates(stack: Stack) -> None:

@@ -95,7 +95,8 @@ def test_a_stopped_task_leaves_no_worktree(ws_stack: Stack) -> None:
     assert ws_stack.client.post(f"/api/tasks/{task['id']}/stop").status_code == 200
     assert ws_stack.wait_done(task["id"])["status"] == "cancelled"
     assert not workspace_of(ws_stack, task["id"]).exists()
-    assert not (data_dir(ws_stack) / "runs" / task["id"]).exists()
+    token_dir = data_dir(ws_stack) / "runs" / task["id"]  # removed right after the end is recorded
+    wait_until(lambda: not token_dir.exists(), 10, what="the run's token to go")
 
 
 def test_the_sweep_removes_the_worktree_of_a_worker_killed_with_sigkill(
@@ -140,7 +141,8 @@ def test_a_timed_out_tasks_worktree_is_kept_a_while_for_inspection_then_swept(
     assert failed["status"] == "failed" and "Timed out" in failed["error"]
     path = workspace_of(stack, task["id"])
     assert (path / "README.md").exists()  # kept: the task failed
-    assert not (data_dir(stack) / "runs" / task["id"]).exists()  # its token is gone at once
+    token_dir = data_dir(stack) / "runs" / task["id"]  # its token goes at once, worktree or not
+    wait_until(lambda: not token_dir.exists(), 10, what="the run's token to go")
     only_the_cache = [str(data_dir(stack) / "caches" / f"{REPOSITORY}.git")]
     wait_until(  # the directory, then the cache's entry for it (see above)
         lambda: not path.exists() and cache_worktrees(stack) == only_the_cache,
