@@ -4,6 +4,8 @@ import atexit
 import contextlib
 import itertools
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,20 +28,31 @@ def _forget_the_developers_dotenv() -> None:
 _forget_the_developers_dotenv()
 
 
-def _temporary_files_outside_tmp() -> None:
-    """The systems under test keep their DATA_DIRs in pytest's temporary directories. Under
-    /tmp or /var/tmp the pinned CLI's sandbox makes `.claude` and `.mcp.json` mount points in
-    every directory above a Bash tool's working directory and removes them after: a second
-    tool starting meanwhile failed ("bwrap: Can't get type of source /tmp/.claude/settings.json";
-    8 of 18 tools started at once, none elsewhere: docs/workspaces.md). So they go elsewhere
-    (CCAGENT_TEST_TMP, else ~/.cache/ccagent-tests); pytest keeps its last three runs there."""
-    base = Path(os.environ.get("CCAGENT_TEST_TMP") or Path.home() / ".cache" / "ccagent-tests")
+def _temporary_files_where_tools_cannot_write() -> None:
+    """The systems under test keep their DATA_DIRs in pytest's temporary directories. Below a
+    directory the CLI's tool sandbox leaves writable (/tmp, /root, /home, …: worker/writable.py)
+    the sandbox makes `.claude` and `.mcp.json` mount points in every directory above a Bash
+    tool's working directory and removes them after: a second tool starting meanwhile failed
+    ("bwrap: Can't get type of source /root/.cache/ccagent-tests/.claude/scheduled_tasks.json",
+    on CI, when they were under ~/.cache). So they go in the checkout's `.cache/ccagent-tests`
+    (or CCAGENT_TEST_TMP); pytest keeps its last three runs there."""
+    from worker.writable import writable_top
+
+    root = Path(__file__).parent.parent
+    base = Path(os.environ.get("CCAGENT_TEST_TMP") or root / ".cache" / "ccagent-tests")
     base.mkdir(parents=True, exist_ok=True)
+    top = writable_top(base)
+    if top is not None:
+        print(
+            f"tests: {base} is under {top}, writable to the CLI's tool sandbox: tests whose"
+            " runs start Bash tools side by side can fail there; set CCAGENT_TEST_TMP elsewhere",
+            file=sys.stderr,
+        )
     os.environ["TMPDIR"] = str(base)
     tempfile.tempdir = str(base)
 
 
-_temporary_files_outside_tmp()
+_temporary_files_where_tools_cannot_write()
 # Tests that import the app in this process get settings of their own.
 os.environ.setdefault("API_TOKEN", "unit-test-token")
 os.environ.setdefault(
@@ -77,8 +90,8 @@ def fresh_redis_url() -> str:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Test processes (`just test`, pytest-xdist `--dist loadgroup`) take a file's tests
     together, as its started system serves them all. (Files whose runs start a Bash tool once
-    shared one process, for the sandbox's mount points under /tmp: the systems' DATA_DIRs are
-    no longer there, see _temporary_files_outside_tmp.)"""
+    shared one process, for the sandbox's mount points: the systems' DATA_DIRs are no longer
+    where tools can write, see _temporary_files_where_tools_cannot_write.)"""
     for item in items:
         _name_uniquely(item)
         if not item.get_closest_marker("xdist_group"):
@@ -93,6 +106,16 @@ def _name_uniquely(item: pytest.Item) -> None:
     if item.parent is not None and item.name.startswith(f"{function}["):
         # pytest 9 keeps a node's id as `_id`; schemathesis passed the function's as given
         item._id = item.parent.id.child(item.name)
+
+
+@pytest.fixture(scope="session")
+def tool_scratch() -> Iterator[Path]:
+    """A directory a run's Bash tools can write to outside their workspace (the sandbox leaves
+    /tmp writable; pytest's temporary directories are not, see above), for tests whose tools
+    leave word there: a shim's log of its calls, a barrier between two runs."""
+    path = Path(tempfile.mkdtemp(prefix="ccagent-tool-scratch-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

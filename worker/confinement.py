@@ -13,12 +13,14 @@ the CLI itself, outside bubblewrap. So both layers are told:
 """
 
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
 
-from app.config import DOTENV, Settings
+from app.config import DOTENV, ROOT_DIR, Settings
 from app.tasks.models import Task
 from app.workspaces import repos, worktrees
+from worker.writable import writable_top
 
 
 def _absolute(path: str | Path) -> str:
@@ -68,8 +70,42 @@ def _brain(settings: Settings) -> list[str]:
     return [_setting_dir(settings.BRAIN_DIR), _setting_dir(settings.AGENTS_DIR)]
 
 
-def unwritable(settings: Settings) -> list[str]:
-    return [*_brain(settings), _setting_dir(repos.caches_dir(settings))]
+def unwritable(settings: Settings, task: Task) -> list[str]:
+    """The brains and the repository caches. The task's own cache is named as well: the CLI
+    binds a worktree's common git directory writable, and a denial of a directory above it
+    held only where that directory was itself writable to the sandbox (under /root, not
+    /work: the run appended to the cache's info/exclude)."""
+    paths = [*_brain(settings), _setting_dir(repos.caches_dir(settings))]
+    if task.repository:
+        paths.append(_absolute(repos.cache_dir(settings, task.repository)))
+    return [*paths, *_system_code(str(ROOT_DIR), sys.prefix, str(settings.data_dir))]
+
+
+@lru_cache(maxsize=4)
+def _system_code(root: str, prefix: str, data_dir: str) -> tuple[str, ...]:
+    """The system's own code, where the sandbox would let tools write it (a source tree or a
+    virtualenv under /home, /root, /opt, …: worker/writable.py): a run that planted a module
+    there would have it run, with every secret, by the next start. Read once per worker. (The
+    settings file among them stays unreadable: the denial of reading wins, measured.)"""
+    paths: list[str] = []
+    if writable_top(Path(root)) is not None:
+        paths += source_tree_entries(Path(root), Path(data_dir))
+    venv = Path(prefix).resolve()
+    if writable_top(venv) is not None and not venv.is_relative_to(Path(root).resolve()):
+        paths.append(str(venv))
+    return tuple(paths)
+
+
+def source_tree_entries(root: Path, data_dir: Path) -> list[str]:
+    """What of the source tree `root` a run may not write: all of it, or, when DATA_DIR is
+    inside it (the quick start's `data/`), every entry but the one that holds DATA_DIR, since a
+    denial above the workspace would make the workspace read-only too (and undo DATA_DIR's
+    unreadability). New files at the tree's top stay writable then (the worker warns)."""
+    root, data_dir = root.resolve(), data_dir.resolve()
+    if not data_dir.is_relative_to(root) or data_dir == root:
+        return [str(root)] if data_dir != root else []
+    holder = root / data_dir.relative_to(root).parts[0]
+    return sorted(str(entry) for entry in root.iterdir() if entry != holder)
 
 
 def cli_settings(settings: Settings, task: Task) -> dict[str, object]:
@@ -84,7 +120,7 @@ def cli_settings(settings: Settings, task: Task) -> dict[str, object]:
             "filesystem": {
                 "denyRead": unreadable(settings),
                 "allowRead": readable(settings, task),
-                "denyWrite": unwritable(settings),
+                "denyWrite": unwritable(settings, task),
             }
         },
     }

@@ -10,10 +10,11 @@ from celery.signals import setup_logging as celery_setup_logging
 from celery.signals import worker_init
 from loguru import logger
 
-from app.config import settings
+from app.config import ROOT_DIR, settings
 from app.heap import freeze_what_startup_made
 from app.logging import setup_logging
 from worker.environment import SandboxMissing, check_sandbox
+from worker.writable import writable_top
 
 
 @celery_setup_logging.connect
@@ -29,23 +30,25 @@ def _refuse_to_start_unsafe(**_: Any) -> None:
     except SandboxMissing as missing:
         print(f"worker: cannot start: {missing}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None
-    _warn_of_shared_temp(settings.data_dir)
+    _warn_of_shared_mount_points(settings.data_dir)
     freeze_what_startup_made()  # before the pool processes are forked
 
 
-# Measured on 2.1.332 (docs/workspaces.md): for a working directory under these, the CLI's
-# sandbox makes and deletes `.claude` and `.mcp.json` mount points in every directory above it
-# around each Bash tool, and a second run's tool starting meanwhile fails ("bwrap: Can't find
-# source path …/.claude"). Elsewhere (/data, a home, /srv) it binds nothing above the run.
-SHARED_TEMP = (Path("/tmp"), Path("/var/tmp"))
-
-
-def _warn_of_shared_temp(data_dir: Path) -> None:
-    data = data_dir.resolve()
-    if any(data == temp or temp in data.parents for temp in SHARED_TEMP):
+def _warn_of_shared_mount_points(data_dir: Path) -> None:
+    top = writable_top(data_dir)
+    if top is not None:
         logger.warning(
-            "DATA_DIR {} is under a temporary directory: two runs' tools at once can fail"
-            " there (the CLI's sandbox shares mount points above the workspaces); put it"
-            " elsewhere",
-            data,
+            "DATA_DIR {} is under {}, which the CLI's tool sandbox leaves writable: two runs'"
+            " tools at once can fail there (the sandbox shares mount points above the"
+            " workspaces; docs/workspaces.md). Put it where tools cannot write (/data, /srv)",
+            data_dir.resolve(),
+            top,
         )
+        if data_dir.resolve().is_relative_to(ROOT_DIR):
+            logger.warning(
+                "the source tree {} holds DATA_DIR and is under {}: runs' tools cannot change"
+                " its files (worker/confinement.py) but can add new ones at its top, where the"
+                " next start would import them; set DATA_DIR outside it",
+                ROOT_DIR,
+                top,
+            )

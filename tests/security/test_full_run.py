@@ -7,6 +7,7 @@ back (with GITHUB_TOKEN) to a recording stand-in for GitHub's API."""
 
 import json
 import subprocess
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -48,7 +49,13 @@ def _tree_state() -> set[str]:
         text=True,
         check=True,
     ).stdout
-    return {line for line in status.splitlines() if "__pycache__" not in line}
+    tests_own = Path(tempfile.gettempdir()).resolve()  # the tests' own files (tests/conftest.py)
+    own = str(tests_own.relative_to(ROOT)) if tests_own.is_relative_to(ROOT) else None
+    return {
+        line
+        for line in status.splitlines()
+        if "__pycache__" not in line and (own is None or own not in line)
+    }
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ runs the real git: what the system's commands were is then known, not guessed.""
 import json
 import os
 import stat
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,8 +63,9 @@ def apis() -> Iterator[ProviderAPIs]:
 
 
 @pytest.fixture(scope="module")
-def argv_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("argv") / "git-argv.jsonl"
+def argv_log(tool_scratch: Path) -> Path:
+    """Where the git shim logs its calls: its callers include the runs' tools."""
+    return Path(tempfile.mkdtemp(dir=tool_scratch)) / "git-argv.jsonl"
 
 
 def workspace_settings(

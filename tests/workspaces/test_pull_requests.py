@@ -6,6 +6,7 @@ two runs on two issues at once never see each other's files, and the token stays
 belongs."""
 
 import base64
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,7 @@ def test_a_follow_up_fix_on_the_agents_pull_request_pushes_onto_its_branch(
 
 
 def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
-    ws_stack: Stack, git_server: GitServer, tmp_path: Path
+    ws_stack: Stack, git_server: GitServer, tool_scratch: Path
 ) -> None:
     """Each run writes its file, then waits at a barrier until the other has written its own,
     then lists the *.txt files of its working directory: it finds only its own."""
@@ -161,13 +162,14 @@ def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
     def directive(mine: int, other: int) -> str:
         # no `&`, `<` or `>`: the prompt frames webhook text as data, escaped as in XML
         script = (
-            f"import glob, os, time; b = {str(tmp_path)!r};"
+            f"import glob, os, time; b = {str(barrier)!r};"
             f" open('issue-{mine}.txt', 'w').write('{mine}'); open(b + '/{mine}', 'w').close();"
             f" [time.sleep(0.1) for _ in range(600) if not os.path.exists(b + '/{other}')];"
             " print(sorted(glob.glob('*.txt')))"
         )
         return f'@stub bash python3 -c "{script}"'
 
+    barrier = Path(tempfile.mkdtemp(dir=tool_scratch))
     first = send_comment(ws_stack, f"@agent fix\n{directive(11, 12)}", 11)["task_ids"][0]
     second = send_comment(ws_stack, f"@agent fix\n{directive(12, 11)}", 12)["task_ids"][0]
     for task_id, mine, other in ((first, 11, 12), (second, 12, 11)):
@@ -177,7 +179,7 @@ def test_two_fixes_at_once_on_two_issues_never_see_each_others_files(
         assert f"issue-{mine}.txt" in listed and f"issue-{other}.txt" not in listed
         files = git_server.branch_files(REPOSITORY, f"agent/{mine}-{task_id[:8]}")
         assert set(files) == {*FILES, f"issue-{mine}.txt"}
-    assert (tmp_path / "11").exists() and (tmp_path / "12").exists()  # they ran at once
+    assert (barrier / "11").exists() and (barrier / "12").exists()  # they ran at once
 
 
 def test_what_a_run_writes_into_the_caches_shared_exclude_file_hides_nothing_it_changed(
