@@ -135,7 +135,8 @@ def main() -> None:
     env = {**_dotenv(env_file), **os.environ}
     _check_ports(env)
     _ensure_secrets(env_file, env)
-    data = Path(env.get("DATA_DIR") or ROOT_DIR / "data")
+    data = (ROOT_DIR / (env.get("DATA_DIR") or "data")).resolve()
+    data.mkdir(parents=True, exist_ok=True)  # where the services run (_run_elsewhere)
     # The parts, in the order they stop: what uses Redis first, Redis last.
     services: list[subprocess.Popen[bytes]] = []
     helpers: list[subprocess.Popen[bytes]] = []
@@ -158,19 +159,48 @@ def main() -> None:
                 " Claude, and obeys the directives in README's 'Trying it offline'."
             )
             _say("set ANTHROPIC_API_KEY in .env and run `just up` again for the real model.")
-            _start(helpers, [sys.executable, "-m", "stub", "--port", port], env=env)
+            _start(helpers, [sys.executable, "-m", "stub", "--port", port], env=env, cwd=data)
             env.update(
                 ANTHROPIC_BASE_URL=f"http://127.0.0.1:{port}", ANTHROPIC_API_KEY="offline-demo"
             )
         subprocess.run([str(BIN / "alembic"), "upgrade", "head"], env=env, check=True, cwd=ROOT_DIR)
-        _start_services(env, services, helpers)
+        _start_services(_run_elsewhere(env, data), data, services, helpers)
         _wait(services + helpers + backing)
     finally:
         _stop_in_order(services, helpers, backing)
 
 
+# Settings that name files: made absolute, as they meant from the source tree (the services'
+# directory until they ran in DATA_DIR).
+PATH_SETTINGS = ("CLI_HOME", "BRAIN_DIR", "AGENTS_DIR", "CLAUDE_CLI_PATH")
+
+
+def _run_elsewhere(env: dict[str, str], data: Path) -> dict[str, str]:
+    """The services' environment for running in DATA_DIR rather than the source tree.
+
+    uvicorn, `python -m` and Celery put their working directory first on sys.path, and the
+    CLI's sandbox leaves a source tree under /home, /root or /opt writable to every run's tools
+    but for what worker/confinement.py denies (new files at its top stay writable): a planted
+    `redis.py` there would run in the API or the worker, with every secret. DATA_DIR itself is
+    out of the tools' reach (hidden from them)."""
+    moved = dict(env, DATA_DIR=str(data))
+    for name in PATH_SETTINGS:
+        value = moved.get(name)
+        if value and not os.path.isabs(value) and (name != "CLAUDE_CLI_PATH" or os.sep in value):
+            moved[name] = str((ROOT_DIR / value).resolve())
+    url = moved.get("DATABASE_URL", "")
+    path = url.removeprefix("sqlite:///")
+    if path != url and path and not os.path.isabs(path) and not path.startswith(":memory:"):
+        moved["DATABASE_URL"] = f"sqlite:///{(ROOT_DIR / path).resolve()}"
+    # the file they read as they did from the source tree (`.env` there); "" still reads none
+    dotenv = os.environ.get("CCAGENT_DOTENV")
+    moved["CCAGENT_DOTENV"] = "" if dotenv == "" else str(_env_file().resolve())
+    return moved
+
+
 def _start_services(
     env: dict[str, str],
+    data: Path,
     services: list[subprocess.Popen[bytes]],
     helpers: list[subprocess.Popen[bytes]],
 ) -> None:
@@ -185,8 +215,8 @@ def _start_services(
     flower = [str(BIN / "celery"), "-A", "worker.celery_app", "flower"]
     flower += [f"--port={flower_port}", "--address=127.0.0.1"]
     for command in (api, worker):
-        _start(services, command, env=env, cwd=ROOT_DIR)
-    _start(helpers, flower, env=env, cwd=ROOT_DIR)
+        _start(services, command, env=env, cwd=data)
+    _start(helpers, flower, env=env, cwd=data)
     _say(
         f"API on http://{host}:{port} (docs at /docs), Flower on http://127.0.0.1:{flower_port}"
         " (user admin, password in .env). Ctrl-C stops everything."

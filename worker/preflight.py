@@ -47,8 +47,9 @@ def _warn_of_shared_mount_points(data_dir: Path) -> None:
         if data_dir.resolve().is_relative_to(ROOT_DIR):
             logger.warning(
                 "the source tree {} holds DATA_DIR and is under {}: runs' tools cannot change"
-                " its files (worker/confinement.py) but can add new ones at its top, where the"
-                " next start would import them; set DATA_DIR outside it",
+                " its files (worker/confinement.py) but can add new ones at its top, which a"
+                " service started there (`just api`, `just worker`; `just up` starts them in"
+                " DATA_DIR) imports first; set DATA_DIR outside it",
                 ROOT_DIR,
                 top,
             )

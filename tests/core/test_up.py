@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
+import psutil
+import pytest
 
 from tests.support.processes import ROOT, wait_until
 from tests.support.redis_server import free_port
@@ -71,6 +73,15 @@ def test_ctrl_c_with_a_task_running_stops_in_order(tmp_path: Path) -> None:
                 return False
 
         wait_until(healthy, 90, interval=0.5, what="`just up` to be healthy")
+        # the services run in DATA_DIR, out of the tools' reach, not in the source tree, where
+        # the sandbox may let tools plant a module that would come first on sys.path
+        services = [
+            child
+            for child in psutil.Process(proc.pid).children(recursive=True)
+            if "uvicorn" in child.cmdline() or "worker.celery_app" in child.cmdline()
+        ]
+        assert len(services) >= 3  # the API, the worker (and its pool), Flower
+        assert {child.cwd() for child in services} == {str((tmp_path / "data").resolve())}
         assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
         flower = f"http://127.0.0.1:{env['FLOWER_PORT']}/"
 
@@ -126,3 +137,25 @@ def test_a_busy_port_is_named_and_up_exits_non_zero(tmp_path: Path) -> None:
     log = (tmp_path / "up.log").read_text()
     assert f"port {port}" in log and "API_PORT" in log
     assert not (tmp_path / "data").exists()  # it started nothing
+
+
+def test_the_services_settings_name_the_same_files_from_data_dir(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Relative paths meant the source tree, the services' old directory; they still do."""
+    from app import up
+
+    env = {
+        "CLI_HOME": "data/home",
+        "CLAUDE_CLI_PATH": "claude",  # a name PATH finds stays one
+        "BRAIN_DIR": "/srv/brain",
+        "DATABASE_URL": "sqlite:///data/db/agent.db",
+    }
+    monkeypatch.delenv("CCAGENT_DOTENV", raising=False)
+    moved = up._run_elsewhere(env, ROOT / "data")
+    assert moved["CLI_HOME"] == str(ROOT / "data" / "home")
+    assert moved["CLAUDE_CLI_PATH"] == "claude" and moved["BRAIN_DIR"] == "/srv/brain"
+    assert moved["DATABASE_URL"] == f"sqlite:///{ROOT / 'data' / 'db' / 'agent.db'}"
+    assert moved["CCAGENT_DOTENV"] == str(ROOT / ".env") and moved["DATA_DIR"] == str(ROOT / "data")
+    monkeypatch.setenv("CCAGENT_DOTENV", "")  # reads none, there as here
+    assert up._run_elsewhere(env, ROOT / "data")["CCAGENT_DOTENV"] == ""
