@@ -110,9 +110,13 @@ def test_ctrl_c_with_a_task_running_stops_in_order(tmp_path: Path) -> None:
         proc.wait(timeout=60)
         took = time.monotonic() - started
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        if proc.poll() is None:  # a check above failed: up stops what it started (each in a
+            os.killpg(proc.pid, signal.SIGINT)  # session of its own, which SIGKILL would leave)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
     log = (tmp_path / "up.log").read_text()
     assert proc.returncode == 0, log
     with sqlite3.connect(tmp_path / "data" / "db" / "agent.db") as db:
