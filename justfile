@@ -27,15 +27,15 @@ up: setup frontend-build
 
 # Run the API server (uvicorn) on API_HOST:API_PORT
 api:
-    {{py}} -m uvicorn app.main:app --ws app.streams.server:FanoutWebSocketProtocol --host "${API_HOST:-127.0.0.1}" --port "${API_PORT:-8000}"
+    {{py}} -m app.up --in-data-dir {{py}} -m uvicorn app.main:app --ws app.streams.server:FanoutWebSocketProtocol --host "${API_HOST:-127.0.0.1}" --port "${API_PORT:-8000}"
 
 # Run one Celery worker (concurrency MAX_CONCURRENT_TASKS); NAME makes several on one host distinct
 worker name="worker":
-    {{bin}}/celery -A worker.celery_app worker --loglevel "${LOG_LEVEL:-INFO}" -n {{name}}@%h
+    {{py}} -m app.up --in-data-dir {{bin}}/celery -A worker.celery_app worker --loglevel "${LOG_LEVEL:-INFO}" -n {{name}}@%h
 
 # Run Flower, Celery's monitor, on FLOWER_PORT (5555)
 flower:
-    {{bin}}/celery -A worker.celery_app flower --port="${FLOWER_PORT:-5555}" --address=127.0.0.1
+    {{py}} -m app.up --in-data-dir {{bin}}/celery -A worker.celery_app flower --port="${FLOWER_PORT:-5555}" --address=127.0.0.1
 
 # Run the model stub (an offline Anthropic API for tests and the demo) on STUB_PORT (8787)
 stub:

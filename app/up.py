@@ -6,6 +6,8 @@ keeping its data under DATA_DIR/redis. Makes an API token and Flower's password 
 bundled model stub: an offline demo model, labelled so. Then migrations, and the API, a worker
 and Flower.
 
+`python -m app.up --in-data-dir COMMAND…` runs one of them alone the same way (`just api`).
+
 Ctrl-C stops them in order: the API and the worker first (the worker ends its runs and records
 how they ended), then Flower and the stub, then Redis last. Each child runs in a session of its
 own, so the terminal's Ctrl-C reaches only this process, which decides the order.
@@ -258,5 +260,19 @@ def _stop_in_order(*groups: list[subprocess.Popen[bytes]]) -> None:
     _say("stopped")
 
 
+def run_in_data_dir(command: list[str]) -> None:
+    """`just api`, `just worker`, `just flower`: one service, run as `just up` runs it, in
+    DATA_DIR with the same environment (see _run_elsewhere). Replaces this process."""
+    env = {**_dotenv(_env_file()), **os.environ}
+    data = (ROOT_DIR / (env.get("DATA_DIR") or "data")).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    # absolute but not resolved: a virtualenv's python is a link, and the venv is its name
+    program = os.path.abspath(command[0]) if os.sep in command[0] else command[0]
+    os.chdir(data)
+    os.execvpe(program, [program, *command[1:]], _run_elsewhere(env, data))
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--in-data-dir"]:
+        run_in_data_dir(sys.argv[2:])
     main()

@@ -48,8 +48,8 @@ def _warn_of_shared_mount_points(data_dir: Path) -> None:
             logger.warning(
                 "the source tree {} holds DATA_DIR and is under {}: runs' tools cannot change"
                 " its files (worker/confinement.py) but can add new ones at its top, which a"
-                " service started there (`just api`, `just worker`; `just up` starts them in"
-                " DATA_DIR) imports first; set DATA_DIR outside it",
+                " service started there imports first (`just up`, `just api`, `just worker`"
+                " start them in DATA_DIR); set DATA_DIR outside it",
                 ROOT_DIR,
                 top,
             )

@@ -2,6 +2,7 @@
 in order (the worker records the run's end before Redis goes), quickly, leaving no task RUNNING.
 """
 
+import json
 import os
 import signal
 import sqlite3
@@ -163,3 +164,32 @@ def test_the_services_settings_name_the_same_files_from_data_dir(
     assert moved["CCAGENT_DOTENV"] == str(ROOT / ".env") and moved["DATA_DIR"] == str(ROOT / "data")
     monkeypatch.setenv("CCAGENT_DOTENV", "")  # reads none, there as here
     assert up._run_elsewhere(env, ROOT / "data")["CCAGENT_DOTENV"] == ""
+
+
+def test_one_service_alone_runs_in_data_dir_as_up_runs_it(tmp_path: Path) -> None:
+    """`just api`, `just worker`, `just flower`: `python -m app.up --in-data-dir COMMAND`."""
+    (tmp_path / ".env").write_text("CLI_HOME=data/home\n")
+    report = (
+        "import json, os, sys; print(json.dumps({'cwd': os.getcwd(), 'prefix': sys.prefix,"
+        " **{k: os.environ[k] for k in ('CCAGENT_DOTENV', 'CLI_HOME', 'DATA_DIR')}}))"
+    )
+    command = [".venv/bin/python", "-c", report]  # relative, as the justfile names it
+    env = {
+        "PATH": os.environ["PATH"],
+        "CCAGENT_DOTENV": str(tmp_path / ".env"),
+        "DATA_DIR": str(tmp_path / "data"),
+    }
+    ran = subprocess.run(
+        [sys.executable, "-m", "app.up", "--in-data-dir", *command],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    seen = json.loads(ran.stdout)
+    assert seen["cwd"] == seen["DATA_DIR"] == str((tmp_path / "data").resolve())
+    assert seen["CCAGENT_DOTENV"] == str((tmp_path / ".env").resolve())
+    assert seen["CLI_HOME"] == str(ROOT / "data" / "home")  # relative: the source tree's, as before
+    assert seen["prefix"] == str(ROOT / ".venv")  # the virtualenv's python, not its target
