@@ -137,8 +137,7 @@ def main() -> None:
     env = {**_dotenv(env_file), **os.environ}
     _check_ports(env)
     _ensure_secrets(env_file, env)
-    data = (ROOT_DIR / (env.get("DATA_DIR") or "data")).resolve()
-    data.mkdir(parents=True, exist_ok=True)  # where the services run (_run_elsewhere)
+    data = _data_dir(env)
     # The parts, in the order they stop: what uses Redis first, Redis last.
     services: list[subprocess.Popen[bytes]] = []
     helpers: list[subprocess.Popen[bytes]] = []
@@ -170,6 +169,13 @@ def main() -> None:
         _wait(services + helpers + backing)
     finally:
         _stop_in_order(services, helpers, backing)
+
+
+def _data_dir(env: dict[str, str]) -> Path:
+    """DATA_DIR (relative: to the source tree), made if missing: where the services run."""
+    data = (ROOT_DIR / (env.get("DATA_DIR") or "data")).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    return data
 
 
 # Settings that name files: made absolute, as they meant from the source tree (the services'
@@ -264,8 +270,7 @@ def run_in_data_dir(command: list[str]) -> None:
     """`just api`, `just worker`, `just flower`: one service, run as `just up` runs it, in
     DATA_DIR with the same environment (see _run_elsewhere). Replaces this process."""
     env = {**_dotenv(_env_file()), **os.environ}
-    data = (ROOT_DIR / (env.get("DATA_DIR") or "data")).resolve()
-    data.mkdir(parents=True, exist_ok=True)
+    data = _data_dir(env)
     # absolute but not resolved: a virtualenv's python is a link, and the venv is its name
     program = os.path.abspath(command[0]) if os.sep in command[0] else command[0]
     os.chdir(data)

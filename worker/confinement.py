@@ -102,8 +102,10 @@ def source_tree_entries(root: Path, data_dir: Path) -> list[str]:
     denial above the workspace would make the workspace read-only too (and undo DATA_DIR's
     unreadability). New files at the tree's top stay writable then (the worker warns)."""
     root, data_dir = root.resolve(), data_dir.resolve()
-    if not data_dir.is_relative_to(root) or data_dir == root:
-        return [str(root)] if data_dir != root else []
+    if data_dir == root:
+        return []
+    if not data_dir.is_relative_to(root):
+        return [str(root)]
     holder = root / data_dir.relative_to(root).parts[0]
     return sorted(str(entry) for entry in root.iterdir() if entry != holder)
 

@@ -35,16 +35,17 @@ def _refuse_to_start_unsafe(**_: Any) -> None:
 
 
 def _warn_of_shared_mount_points(data_dir: Path) -> None:
+    data_dir = data_dir.resolve()
     top = writable_top(data_dir)
     if top is not None:
         logger.warning(
             "DATA_DIR {} is under {}, which the CLI's tool sandbox leaves writable: two runs'"
             " tools at once can fail there (the sandbox shares mount points above the"
             " workspaces; docs/workspaces.md). Put it where tools cannot write (/data, /srv)",
-            data_dir.resolve(),
+            data_dir,
             top,
         )
-        if data_dir.resolve().is_relative_to(ROOT_DIR):
+        if data_dir.is_relative_to(ROOT_DIR):
             logger.warning(
                 "the source tree {} holds DATA_DIR and is under {}: runs' tools cannot change"
                 " its files (worker/confinement.py) but can add new ones at its top, which a"
