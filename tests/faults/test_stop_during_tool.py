@@ -8,7 +8,7 @@ import psutil
 import pytest
 
 from tests.support.processes import wait_until
-from tests.support.stack import Stack, alive, cmdline, processes_with
+from tests.support.stack import Stack, alive, cli_runs, cmdline, processes_with
 
 # The Bash tool refuses a bare `sleep N`, so the plain tool is a python sleep. The second tool
 # forks a grandchild that calls setsid(): it leaves the session the CLI gave the tool.
@@ -39,7 +39,7 @@ def test_stop_during_a_long_tool_leaves_no_process(stack: Stack, tool: str) -> N
     task = stack.submit(f"@stub bash {TOOLS[tool].format(marker=marker)}")
     (sleeper,) = wait_until(lambda: _sleeper(marker), 60, what="the tool to start")
     run = processes_with(task["id"])  # the CLI and all it started carry its AGENT_TASK_ID
-    (cli,) = [p for p in run if cmdline(p)[:2] == [stack.env["CLAUDE_CLI_PATH"], "-p"]]
+    (cli,) = [p for p in cli_runs(run) if cmdline(p)[0] == stack.env["CLAUDE_CLI_PATH"]]
     assert _session(sleeper.pid) != _session(cli.pid), "the tool runs in a session of its own"
     if tool == "setsid-grandchild":
         assert _session(sleeper.pid) == sleeper.pid, "the grandchild leads a session of its own"

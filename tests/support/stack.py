@@ -194,3 +194,19 @@ def cmdline(proc: psutil.Process) -> list[str]:
         return list(proc.cmdline())
     except (psutil.NoSuchProcess, psutil.ZombieProcess, psutil.AccessDenied):
         return []
+
+
+def cli_runs(procs: list[psutil.Process]) -> list[psutil.Process]:
+    """The CLI processes among procs (a run's command line holds `-p`), one per run: a child
+    the CLI has just forked shows the CLI's command line until it execs what it starts (socat,
+    git, npm), so a CLI whose parent is also among them is that same run, not another."""
+    clis = [p for p in procs if "-p" in cmdline(p)]
+    pids = {p.pid for p in clis}
+    return [p for p in clis if _parent(p) not in pids]
+
+
+def _parent(proc: psutil.Process) -> int | None:
+    try:
+        return proc.ppid()
+    except psutil.NoSuchProcess:
+        return None

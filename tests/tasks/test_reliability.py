@@ -7,30 +7,15 @@ import psutil
 import redis
 
 from tests.support.processes import wait_until
-from tests.support.stack import Stack, processes_with
+from tests.support.stack import Stack, cli_runs, processes_with
 
 
 def _cli_processes(task_ids: list[str]) -> list[int]:
     """The CLI processes of these tasks' runs (each carries AGENT_TASK_ID) alive together: a
     scan of every process takes a while on a loaded machine, so a CLI that ended early in it
-    and one started late in it would both be counted; each found is asked again at the end.
-    A CLI's own child caught between fork and exec (it starts socat, git, npm) still shows the
-    CLI's command line: it is that CLI, not another run, so only CLIs not started by one count."""
-    found = [
-        p
-        for task_id in task_ids
-        for p in processes_with(task_id)
-        if "-p" in (p.info["cmdline"] or [])  # as read by processes_with: a zombie raises later
-    ]
-    pids = {p.pid for p in found}
-    return [p.pid for p in found if _parent(p) not in pids and _still_running(p)]
-
-
-def _parent(proc: psutil.Process) -> int | None:
-    try:
-        return proc.ppid()
-    except psutil.NoSuchProcess:
-        return None
+    and one started late in it would both be counted; each found is asked again at the end."""
+    found = [p for task_id in task_ids for p in processes_with(task_id)]
+    return [p.pid for p in cli_runs(found) if _still_running(p)]
 
 
 def _still_running(proc: psutil.Process) -> bool:
