@@ -1,18 +1,21 @@
 """Logging through loguru, plain or JSON lines, at LOG_LEVEL; no line ever holds a secret.
 
 Every configured secret (each `SecretStr` setting, the passwords inside DATABASE_URL and
-REDIS_URL), every task token and every stream ticket is replaced by `[redacted]` in the final
-text of each line, tracebacks included, whatever logger wrote it: ours, uvicorn's (its access
-log prints query strings), Celery's. Tracebacks never print frame variables (`diagnose=False`):
-a failed spawn would print the CLI's environment, model key and all.
+REDIS_URL), as written plain, JSON-escaped, repr'd or percent-encoded, and every task token and
+every stream ticket is replaced by `[redacted]` in the final text of each line, tracebacks
+included, whatever logger wrote it: ours, uvicorn's (its access log prints query strings),
+Celery's. Tracebacks never print frame variables (`diagnose=False`): a failed spawn would print
+the CLI's environment, model key and all.
 """
 
 import contextvars
+import json
 import logging
 import re
 import sys
 import uuid
 from typing import Any, TextIO
+from urllib.parse import quote, quote_plus
 
 from loguru import logger
 from pydantic import SecretStr
@@ -43,7 +46,25 @@ def configured_secrets(config: Settings) -> list[str]:
             password = None
         if password:
             found.append(str(password))
-    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+    written = {form for secret in found if len(secret) >= 4 for form in _as_written(secret)}
+    return sorted(written, key=len, reverse=True)
+
+
+def _as_written(secret: str) -> set[str]:
+    """The secret as a line may hold it: as it is; escaped inside a JSON string (LOG_JSON lines
+    are redacted after loguru serialised them, and a `"`, `\\` or control character is written
+    escaped there, non-ASCII too by json's default); in a Python repr (an exception's message
+    in a traceback); percent-encoded (a query string in uvicorn's access log)."""
+    return {
+        secret,
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(secret)[1:-1],
+        repr(secret)[1:-1],
+        quote(secret),
+        quote(secret, safe=""),
+        quote_plus(secret),
+        quote_plus(secret, safe=""),
+    }
 
 
 def redact(text: str, secrets: list[str]) -> str:

@@ -1,10 +1,13 @@
 """No log line holds a secret: redacted in the final text, and no frame variables printed."""
 
 import io
+import json
 import logging
 import os
+from urllib.parse import quote, quote_plus
 
 from loguru import logger
+from pydantic import SecretStr
 
 from app.config import settings
 from app.logging import REDACTED, configured_secrets, redact, setup_logging
@@ -72,3 +75,33 @@ def test_every_secret_setting_is_known() -> None:
         )
     )
     assert {"redis-pass-9", "db-pass-9"} <= set(secrets)
+
+
+def test_a_secret_written_escaped_in_a_json_line_is_redacted() -> None:
+    """LOG_JSON lines are redacted after serialisation, where `"`, `\\` and control characters
+    of a secret are escaped (and non-ASCII too, by json's default)."""
+    secret = 'pa"ss\\wörd\tkey-0815'
+    secrets = configured_secrets(settings.model_copy(update={"API_TOKEN": SecretStr(secret)}))
+    for ensure_ascii in (False, True):
+        line = json.dumps({"text": f"calling with {secret}"}, ensure_ascii=ensure_ascii)
+        assert redact(line, secrets) == json.dumps({"text": f"calling with {REDACTED}"}), line
+
+
+def test_a_json_log_line_holds_no_secret_with_quotes(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    secret = 'quote"d\\secret-4711'
+    monkeypatch.setattr(settings, "LOG_JSON", True)
+    monkeypatch.setattr(settings, "API_TOKEN", SecretStr(secret))
+    text = _captured(lambda: logger.info("calling with {}", secret))
+    assert json.loads(text.splitlines()[0])["record"]["message"] == f"calling with {REDACTED}"
+    assert "secret-4711" not in text
+
+
+def test_a_secret_in_a_repr_or_a_query_string_is_redacted() -> None:
+    secret = "it's/a\\se cret+4711"
+    secrets = configured_secrets(settings.model_copy(update={"API_TOKEN": SecretStr(secret)}))
+    for written in (
+        repr(ValueError(secret)),
+        f"GET /?t={quote(secret)}",
+        f"/?t={quote_plus(secret)}",
+    ):
+        assert "4711" not in redact(written, secrets), written
