@@ -80,6 +80,10 @@ def remove(settings: Settings, task_id: str) -> None:
     cache = cache_of(settings, path)
     shutil.rmtree(path, ignore_errors=True)
     if cache is not None and cache.is_dir():
+        # `git worktree add` locks the entry ("initializing") until its checkout is done, and
+        # prune never prunes a locked entry: a worker killed during the checkout left one for
+        # good. The system locks no worktree of its own, so this task's lock goes first.
+        (cache / "worktrees" / task_id / "locked").unlink(missing_ok=True)
         try:
             git.run(settings, "worktree", "prune", cwd=cache)
         except WorkspaceError:

@@ -126,6 +126,38 @@ def test_the_sweep_removes_the_worktree_of_a_worker_killed_with_sigkill(
     assert not (data_dir(stack) / "runs" / task["id"]).exists()
 
 
+def test_the_sweep_removes_a_worktree_whose_checkout_a_killed_worker_left_half_done(
+    make_stack: Any, git_server: GitServer, apis: ProviderAPIs, tmp_path: Path
+) -> None:
+    """Killed during `git worktree add`: git's "initializing" lock stays on the cache's entry,
+    and `git worktree prune` never prunes a locked one. The checkout is held open by a smudge
+    filter in the cache (it runs for every file checked out) until the worker is killed."""
+    stack = make_stack(**workspace_settings(git_server, apis, tmp_path))
+    stack.start_api()
+    worker = stack.start_worker()
+    warm = stack.submit("@stub text cached", repository=REPOSITORY)
+    assert stack.wait_done(warm["id"])["status"] == "completed"  # the cache now exists
+    cache = data_dir(stack) / "caches" / f"{REPOSITORY}.git"
+    git("config", "filter.held.smudge", "sleep 300; cat", cwd=cache)
+    (cache / "info").mkdir(exist_ok=True)
+    (cache / "info" / "attributes").write_text("* filter=held\n")
+
+    task = stack.submit(LONG_TOOL, repository=REPOSITORY)
+    lock = cache / "worktrees" / task["id"] / "locked"
+    wait_until(lock.exists, 60, what="the checkout to begin")
+    worker.kill_group()  # the worker, its pool and the git it runs: SIGKILL
+
+    failed = stack.wait_done(task["id"], timeout=60)  # the sweeper: no heartbeat
+    assert failed["status"] == "failed" and "stopped responding" in failed["error"]
+    wait_until(
+        lambda: (
+            not workspace_of(stack, task["id"]).exists() and cache_worktrees(stack) == [str(cache)]
+        ),
+        30,
+        what="the sweep to remove it and its entry in the cache",
+    )
+
+
 def test_a_timed_out_tasks_worktree_is_kept_a_while_for_inspection_then_swept(
     make_stack: Any, git_server: GitServer, apis: ProviderAPIs, tmp_path: Path
 ) -> None:
