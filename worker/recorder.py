@@ -37,13 +37,27 @@ class LineRecorder:
         self._wake = threading.Event()
         self._closed = threading.Event()
         self._saver: helpers.Job | None = None
+        self._announcing: helpers.Job | None = None
 
     def start(self) -> None:
         """Save in the background from now on."""
         self._saver = helpers.start(self._save_forever, name=f"save-{self.task.id}")
 
+    def announce(self, encoded: str) -> None:
+        """Publish an event from a helper thread, off the caller's path (the start, while the
+        CLI is being spawned: ~0.3 ms of waiting on Redis). Every later publish waits for it,
+        so viewers still see the events in order."""
+        self._announced()
+        self._announcing = helpers.start(self._publish, encoded, name=f"announce-{self.task.id}")
+
+    def _announced(self) -> None:
+        if self._announcing is not None:
+            self._announcing.join()
+            self._announcing = None
+
     def close(self) -> list[tuple[int, str]]:
         """Stop saving in the background; the lines not saved yet, to go in with the task's end."""
+        self._announced()  # the end is announced after this
         self._closed.set()
         self._wake.set()
         if self._saver is not None:
@@ -53,6 +67,10 @@ class LineRecorder:
             return unsaved
 
     def publish(self, *encoded: str) -> None:
+        self._announced()
+        self._publish(*encoded)
+
+    def _publish(self, *encoded: str) -> None:
         try:
             events.publish_events(sync_redis(), self.task.id, self.task.session_id, list(encoded))
             self.redis_failed = False
@@ -66,6 +84,7 @@ class LineRecorder:
 
     def lines(self, texts: list[str]) -> None:
         """Number the lines one read brought, and publish them together (one round trip)."""
+        self._announced()  # its outcome says whether Redis is failing
         first = self.seq + 1
         self.seq += len(texts)
         numbered = list(enumerate(texts, start=first))

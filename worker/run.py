@@ -66,7 +66,7 @@ def _claim(task_id: str, worker_id: str) -> service.Claim | Task | None:
 def _run_claimed(claimed: service.Claim, worker_id: str, home_slot: str) -> None:
     task = claimed.task
     recorder = LineRecorder(task)
-    recorder.publish(events.started_event(task.id, worker_id))
+    recorder.announce(events.started_event(task.id, worker_id))
     recorder.start()
     try:
         try:
