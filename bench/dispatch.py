@@ -5,7 +5,10 @@ stand-in. Sequential tasks, the two interleaved one by one, so both see the same
 The stand-in is the C one (bench/native_cli.py, well under 1 ms; its own cost is measured and
 printed), so the ratio is the system's cost, not the stand-in's. The details say where the
 system's time goes, step by step, from the task's own timestamps, the stand-in's start and end,
-and a plain Redis subscriber that notes when each event was published."""
+and a plain Redis subscriber that notes when each event was published.
+
+A third kind runs interleaved with the two: the design built with nothing else (bench/minimal.py),
+the floor measured whole rather than summed from pieces timed alone."""
 
 import threading
 import time
@@ -27,12 +30,16 @@ from app.streams.events import (
 )
 from bench import floor, native_cli
 from bench.bare import run_cli
+from bench.minimal import Minimal
 from bench.report import BenchResult, Figure
 from bench.stats import summary_ms
 from bench.systems import CliCommand, CliRun, Context, Systems, cli_command, read_runs
 from tests.support.stack import Stack
 
 SESSION = "bench-dispatch"
+KINDS = ("system", "bare", "minimal")
+MINIMAL_DB = 12
+MINIMAL_LABEL = "the design built with nothing else (bench/minimal.py): POST → task.completed"
 WARMUP = 6
 TIMEOUT_SECONDS = 60
 GOAL_P50_RATIO = 1.5
@@ -176,13 +183,23 @@ def bare_steps(trips: list[Trip], runs: dict[str, CliRun]) -> dict[str, dict[str
     return {name: summary_ms(values) for name, values in steps.items()}
 
 
-def _figure(label: str, stats: dict[str, Any], q: str, goal: float | None) -> Figure:
+BASELINES = {"bare": "bare Celery", "minimal": "the minimal build"}
+
+
+def _figure(
+    label: str,
+    stats: dict[str, Any],
+    q: str,
+    goal: float | None,
+    kind: str = "system",
+    against: str = "bare",
+) -> Figure:
     figure = Figure(
         f"{label} {q}",
         "ms",
-        stats["system"].get(q, NAN),
-        stats["bare"].get(q, NAN),
-        "bare Celery",
+        stats[kind].get(q, NAN),
+        stats[against].get(q, NAN),
+        BASELINES[against],
         goal=f"≤ {goal}x" if goal else "",
     )
     if goal and figure.ratio is not None:
@@ -193,25 +210,31 @@ def _figure(label: str, stats: dict[str, Any], q: str, goal: float | None) -> Fi
 def run(ctx: Context) -> BenchResult:
     count = 30 if ctx.quick else 300
     result = BenchResult("dispatch", f"Dispatch round trip, {count} sequential tasks")
-    trips: dict[str, list[Trip]] = {"system": [], "bare": []}
+    trips: dict[str, list[Trip]] = {kind: [] for kind in KINDS}
     with Systems(ctx, "dispatch", native=True) as systems:
         assert systems.native is not None
         stack = systems.stack
         cwd = stack.env["BRAIN_DIR"]
+        command = cli_command(stack.env, "the minimal build's prompt")
+        minimal = Minimal(
+            systems.dir / "minimal", ctx.redis_url(MINIMAL_DB), command.argv, stack.env
+        )
         announcements = Announcements(stack.env["REDIS_URL"], SESSION)
         announcements.start()
         try:
-            with stack.ws(SESSION) as ws:
+            with stack.ws(SESSION) as ws, minimal:
                 for index in range(-WARMUP, count):
                     run_id = uuid.uuid4().hex[:12]
-                    # Alternate who goes first, so neither always runs on a just-woken machine.
-                    order = ("system", "bare") if index % 2 == 0 else ("bare", "system")
-                    for kind in order:
+                    # Rotate who goes first, so none always runs on a just-woken machine.
+                    turn = index % len(KINDS)
+                    for kind in KINDS[turn:] + KINDS[:turn]:
                         prompt = f"bench {kind} {index} {run_id}"
                         if kind == "system":
                             trip = system_round_trip(stack, ws, prompt)
-                        else:
+                        elif kind == "bare":
                             trip = bare_round_trip(prompt, cli_command(stack.env, prompt), cwd)
+                        else:
+                            trip = Trip(prompt, *minimal.round_trip(prompt, TIMEOUT_SECONDS))
                         if index >= 0:
                             trips[kind].append(trip)
         finally:
@@ -260,6 +283,15 @@ def run(ctx: Context) -> BenchResult:
         _figure("POST → task.completed", trip_ms, "p50", GOAL_P50_RATIO),
         best,
         _figure("POST → task.completed", trip_ms, "p99", GOAL_P99_RATIO),
+        _figure(MINIMAL_LABEL, trip_ms, "p50", GOAL_P50_RATIO, kind="minimal"),
+        _figure(MINIMAL_LABEL, trip_ms, "p99", GOAL_P99_RATIO, kind="minimal"),
+        _figure(
+            "the system against the minimal build, POST → task.completed",
+            trip_ms,
+            "p50",
+            None,
+            against="minimal",
+        ),
         _figure("POST → CLI started", start_ms, "p50", None),
         _figure("POST → CLI started", start_ms, "p99", None),
         Figure(
