@@ -2,6 +2,7 @@
 
 from app.conversations.models import Conversation, Message
 from app.costs.models import CostRollup
+from app.metrics.models import TaskTally
 from app.sessions.models import Session
 from app.tasks.models import Task, TaskChunk
 from app.webhooks.models import Delivery, Thread, ThreadRun, Webhook
@@ -14,6 +15,7 @@ __all__ = [
     "Session",
     "Task",
     "TaskChunk",
+    "TaskTally",
     "Thread",
     "ThreadRun",
     "Webhook",

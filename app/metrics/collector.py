@@ -2,8 +2,9 @@
 workers' presence), so every API process answers the same numbers. Only the stream
 subscriptions belong to the process that answers.
 
-Histograms are counted over every task the database holds (one aggregate query each), so they
-only grow, as Prometheus expects of a histogram, and `rate()` works on them.
+Ended tasks are read from their running totals (app/metrics/tallies.py), tasks still queued or
+running live, in one snapshot: a scrape costs the same however long the history. Counters and
+histograms only grow, as Prometheus expects of them, so `rate()` works on them.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -16,32 +17,28 @@ from prometheus_client.core import (
     Metric,
 )
 from redis import Redis
-from sqlalchemy import case, func
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.config import settings
-from app.metrics.exits import exit_kind_column
+from app.metrics import tallies
+from app.metrics.tallies import DURATION_BUCKETS, QUEUE_BUCKETS, TOKEN_KINDS, Tallies
 from app.system.presence import live_workers
 from app.tasks.models import TERMINAL_STATUSES, Task, TaskStatus
 from app.webhooks.models import Delivery
 
 PREFIX = "ccagent"
-DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
-QUEUE_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
-TOKEN_COLUMNS = {
-    "input": Task.input_tokens,
-    "output": Task.output_tokens,
-    "cache_creation": Task.cache_creation_tokens,
-    "cache_read": Task.cache_read_tokens,
-}
-
-
-def seconds_between(engine: Engine, start: Any, end: Any) -> Any:
-    """`end - start` in seconds, in the database's own SQL."""
-    if engine.dialect.name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 86400.0
-    return func.extract("epoch", end - start)
+LIVE_STATUSES = [status for status in TaskStatus if status not in TERMINAL_STATUSES]
+# What a scrape reads of each task still queued or running.
+LIVE_COLUMNS = [
+    col(Task.status),
+    col(Task.agent),
+    col(Task.worker_id),
+    col(Task.created_at),
+    col(Task.started_at),
+]
 
 
 class SystemCollector:
@@ -53,28 +50,34 @@ class SystemCollector:
         self.stream_subscriptions = stream_subscriptions
 
     def collect(self) -> Iterator[Metric]:
-        with Session(self.engine) as db:
-            yield from self._tasks(db)
-            yield from self._running(db)
-            yield from self._spend(db)
-            yield from self._exits(db)
-            yield self._deliveries(db)
-            yield self._histogram(
-                db,
-                "task_duration_seconds",
-                "Time from a task's start to its end, finished tasks.",
-                col(Task.started_at),
-                col(Task.finished_at),
-                DURATION_BUCKETS,
-            )
-            yield self._histogram(
-                db,
-                "task_queue_seconds",
-                "Time a task waited in the queue before a worker started it.",
-                col(Task.created_at),
-                col(Task.started_at),
-                QUEUE_BUCKETS,
-            )
+        with self._snapshot() as db:
+            ended = tallies.read(db)
+            live = db.execute(
+                sa_select(*LIVE_COLUMNS).where(col(Task.status).in_(LIVE_STATUSES))
+            ).all()
+            deliveries = self._deliveries(db)
+        yield self._tasks(ended, live)
+        yield self._running(live)
+        yield from self._spend(ended)
+        yield self._exits(ended)
+        yield deliveries
+        yield self._histogram(
+            "task_duration_seconds",
+            "Time from a task's start to its end, finished tasks.",
+            ended,
+            tallies.DURATION,
+            DURATION_BUCKETS,
+            [],
+        )
+        running_waits = [tallies.seconds_between(row[3], row[4]) for row in live]
+        yield self._histogram(
+            "task_queue_seconds",
+            "Time a task waited in the queue before a worker started it.",
+            ended,
+            tallies.QUEUE,
+            QUEUE_BUCKETS,
+            [waited for waited in running_waits if waited is not None],
+        )
         yield from self._redis()
         if self.stream_subscriptions is not None:
             yield GaugeMetricFamily(
@@ -84,78 +87,75 @@ class SystemCollector:
                 value=self.stream_subscriptions,
             )
 
-    def _tasks(self, db: Session) -> Iterable[Metric]:
+    def _snapshot(self) -> Session:
+        """One view of the database for the whole scrape: a task that ends meanwhile is counted
+        live or in the tallies, never both (SQLite's read transaction is one snapshot already)."""
+        if self.engine.dialect.name == "postgresql":
+            return Session(self.engine.execution_options(isolation_level="REPEATABLE READ"))
+        return Session(self.engine)
+
+    def _tasks(self, ended: Tallies, live: Sequence[Any]) -> Metric:
         family = GaugeMetricFamily(
             f"{PREFIX}_tasks",
             "Tasks in the database by status and agent.",
             labels=["status", "agent"],
         )
-        rows = db.exec(
-            select(Task.status, Task.agent, func.count()).group_by(
-                col(Task.status), col(Task.agent)
-            )
-        ).all()
-        seen = set()
-        for status, agent, count in rows:
-            family.add_metric([str(status), agent or ""], count)
-            seen.add(str(status))
+        counts: dict[tuple[str, str], int] = {}
+        for status, agent, *_ in live:
+            key = (str(status), agent or "")
+            counts[key] = counts.get(key, 0) + 1
+        for (metric, label), (count, _) in ended.items():
+            if metric == tallies.ENDED:
+                status, agent = label.split("\t", 1)
+                counts[(status, agent)] = count
         for status in TaskStatus:  # every status is always there, 0 when none has it
-            if status.value not in seen:
-                family.add_metric([status.value, ""], 0)
-        return [family]
+            if not any(key[0] == status.value for key in counts):
+                counts[(status.value, "")] = 0
+        for (status, agent), count in counts.items():
+            family.add_metric([status, agent], count)
+        return family
 
-    def _running(self, db: Session) -> Iterable[Metric]:
+    def _running(self, live: Sequence[Any]) -> Metric:
         family = GaugeMetricFamily(
             f"{PREFIX}_running_tasks",
             "Tasks RUNNING, by the worker (Celery node name) that claimed them.",
             labels=["worker"],
         )
         per_worker: dict[str, int] = {}
-        rows = db.exec(
-            select(Task.worker_id, func.count())
-            .where(col(Task.status) == TaskStatus.RUNNING)
-            .group_by(Task.worker_id)
-        ).all()
-        for worker_id, count in rows:
-            node = (worker_id or "").rsplit(":", 1)[0]  # worker_id is "<node>:<pool pid>"
-            per_worker[node] = per_worker.get(node, 0) + count
+        for status, _, worker_id, *_ in live:
+            if status == TaskStatus.RUNNING:
+                node = (worker_id or "").rsplit(":", 1)[0]  # worker_id is "<node>:<pool pid>"
+                per_worker[node] = per_worker.get(node, 0) + 1
         for node, count in sorted(per_worker.items()):
             family.add_metric([node], count)
-        return [family]
+        return family
 
-    def _spend(self, db: Session) -> Iterable[Metric]:
-        sums = [func.coalesce(func.sum(column), 0) for column in TOKEN_COLUMNS.values()]
-        row: Sequence[Any] = cast(
-            Sequence[Any], db.exec(select(func.coalesce(func.sum(Task.cost_usd), 0.0), *sums)).one()
-        )
-        cost, *tokens = row
+    def _spend(self, ended: Tallies) -> Iterable[Metric]:
+        def spent(name: str) -> float:
+            return ended.get((tallies.SPEND, name), (0, 0.0))[1]
+
         tokens_family = CounterMetricFamily(
             f"{PREFIX}_tokens", "Tokens the CLI reported, by kind.", labels=["kind"]
         )
-        for kind, value in zip(TOKEN_COLUMNS, tokens, strict=True):
-            tokens_family.add_metric([kind], float(value))
+        for kind in TOKEN_KINDS:
+            tokens_family.add_metric([kind], spent(kind))
         return [
             CounterMetricFamily(
-                f"{PREFIX}_cost_usd", "Spend the CLI reported, in USD.", value=float(cost)
+                f"{PREFIX}_cost_usd", "Spend the CLI reported, in USD.", value=spent("cost_usd")
             ),
             tokens_family,
         ]
 
-    def _exits(self, db: Session) -> Iterable[Metric]:
+    def _exits(self, ended: Tallies) -> Metric:
         family = CounterMetricFamily(
             f"{PREFIX}_cli_exits",
             "Finished tasks by how their run ended (see app/metrics/exits.py).",
             labels=["kind"],
         )
-        kind = exit_kind_column()
-        rows = db.exec(
-            select(kind, func.count())
-            .where(col(Task.status).in_(list(TERMINAL_STATUSES)))
-            .group_by(kind)
-        ).all()
-        for name, count in rows:
-            family.add_metric([str(name)], count)
-        return [family]
+        for (metric, kind), (count, _) in sorted(ended.items()):
+            if metric == tallies.EXIT:
+                family.add_metric([kind], count)
+        return family
 
     def _deliveries(self, db: Session) -> Metric:
         family = GaugeMetricFamily(
@@ -174,34 +174,25 @@ class SystemCollector:
 
     def _histogram(
         self,
-        db: Session,
         name: str,
         documentation: str,
-        start: Any,
-        end: Any,
-        buckets: Sequence[float],
+        ended: Tallies,
+        metric: str,
+        bounds: Sequence[float],
+        also: Sequence[float],
     ) -> Metric:
-        seconds = seconds_between(self.engine, start, end)
-        counts = [
-            func.coalesce(func.sum(case((seconds <= bound, 1), else_=0)), 0) for bound in buckets
-        ]
-        query = select(func.count(), func.coalesce(func.sum(seconds), 0.0), *counts).where(
-            start.is_not(None), end.is_not(None)
-        )
-        row: Sequence[Any] = db.exec(query).one()
-        total, seconds_sum, *cumulative = row
+        """The ended tasks' buckets from their tallies, and `also` (seconds of live tasks)."""
+        counts = {label: count for (m, label), (count, _) in ended.items() if m == metric}
+        seconds = sum(total for (m, _), (_, total) in ended.items() if m == metric) + sum(also)
+        for value in also:
+            label = tallies.bucket(value, bounds)
+            counts[label] = counts.get(label, 0) + 1
+        cumulative, buckets = 0, []
+        for label in [*map(tallies.bound_label, bounds), tallies.INF]:
+            cumulative += counts.get(label, 0)
+            buckets.append((label, cumulative))
         family = HistogramMetricFamily(f"{PREFIX}_{name}", documentation)
-        family.add_metric(
-            [],
-            buckets=[
-                *(
-                    (f"{bound:g}", int(count))
-                    for bound, count in zip(buckets, cumulative, strict=True)
-                ),
-                ("+Inf", int(total)),
-            ],
-            sum_value=float(seconds_sum),
-        )
+        family.add_metric([], buckets=buckets, sum_value=float(seconds))
         return family
 
     def _redis(self) -> Iterable[Metric]:

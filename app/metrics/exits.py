@@ -5,15 +5,13 @@ patterns name their beginnings, and tests/deploy/test_metrics.py checks them aga
 worker's own messages, so a reworded message cannot silently fall into "cli_error".
 """
 
-from typing import Any
+import re
 
-from sqlalchemy import case
-from sqlmodel import col
+from app.tasks.models import TaskStatus
 
-from app.tasks.models import Task, TaskStatus
-
-# (kind, SQL LIKE pattern on Task.error), first match wins. A FAILED task matching none ended
-# with the CLI's own error result (model API errors, max turns, budget): "cli_error".
+# (kind, pattern on the task's error: `%` any text, as SQL's LIKE), first match wins. A FAILED
+# task matching none ended with the CLI's own error result (model API errors, max turns,
+# budget): "cli_error".
 FAILURE_KINDS: tuple[tuple[str, str], ...] = (
     ("timeout", "Timed out after %"),
     ("worker_shutdown", "The worker shut down%"),
@@ -28,14 +26,16 @@ FAILURE_KINDS: tuple[tuple[str, str], ...] = (
     ("setup_error", "BRAIN_DIR %"),
 )
 EXIT_KINDS = ("success", "cancelled", *(kind for kind, _ in FAILURE_KINDS), "cli_error")
+_MATCHERS = [
+    (kind, re.compile(".*".join(map(re.escape, pattern.split("%"))), re.DOTALL))
+    for kind, pattern in FAILURE_KINDS
+]
 
 
-def exit_kind_column() -> Any:
-    """A SQL expression giving a terminal task's exit kind."""
-    error = col(Task.error)
-    return case(
-        (col(Task.status) == TaskStatus.COMPLETED, "success"),
-        (col(Task.status) == TaskStatus.CANCELLED, "cancelled"),
-        *((error.like(pattern), kind) for kind, pattern in FAILURE_KINDS),
-        else_="cli_error",
-    )
+def exit_kind(status: TaskStatus, error: str | None) -> str:
+    """An ended task's exit kind."""
+    if status == TaskStatus.COMPLETED:
+        return "success"
+    if status == TaskStatus.CANCELLED:
+        return "cancelled"
+    return next((kind for kind, match in _MATCHERS if match.fullmatch(error or "")), "cli_error")

@@ -27,6 +27,7 @@ from app.conversations.replies import record_reply
 from app.costs import service as costs
 from app.db import database_clock, database_now
 from app.errors import Conflict, NotFound, redis_unavailable
+from app.metrics import tallies
 from app.redis_client import sync_redis
 from app.sessions import service as sessions
 from app.streams import events
@@ -323,8 +324,9 @@ def finish(
     expected: TaskStatus | None = None,
     **values: Any,
 ) -> Task | None:
-    """End a task in a terminal status, add its cost to its session and its reply to its
-    conversation, and its last unsaved output `chunks`, in one transaction; then announce it.
+    """End a task in a terminal status, add its cost to its session, the rollup and the metrics'
+    tallies, its reply to its conversation, and its last unsaved output `chunks`, in one
+    transaction; then announce it.
     Returns the ended task, or None (and changes nothing) when it had already ended."""
     if not status.is_terminal:
         raise ValueError(f"{status} is not a terminal status")
@@ -340,6 +342,7 @@ def finish(
         db, ended.session_id, ended.cost_usd, ended.input_tokens, ended.output_tokens
     )
     costs.record_finished(db, ended)
+    tallies.record_ended(db, ended)
     record_reply(db, ended)
     if ended.source.startswith(WEBHOOK_SOURCE):  # only a webhook's task has a thread to answer
         mark_thread_reply_due(db, ended)

@@ -1,7 +1,7 @@
 """The metrics collector on a database with known rows and a Redis that is down: the running
 runs add up per worker across its pool processes, the histograms' buckets hold exactly the
-tasks they should (the seconds computed in SQL), webhook deliveries count by provider and
-outcome, and a Redis outage is a metric, not an error."""
+tasks they should (the ended ones from their tallies, the running ones live), webhook
+deliveries count by provider and outcome, and a Redis outage is a metric, not an error."""
 
 import uuid
 from collections.abc import Iterator
@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401  (every table)
 from app.db import build_engine
+from app.metrics import tallies
 from app.metrics.collector import SystemCollector
 from app.tasks.models import Task, TaskStatus
 from app.webhooks.models import Delivery, Outcome
@@ -68,8 +69,12 @@ def samples(database_url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], 
     engine = build_engine(database_url)
     SQLModel.metadata.create_all(engine)
     with Session(engine) as db:
-        db.add(_task(TaskStatus.COMPLETED, queued=0.2, ran=3, worker="w1@h:11"))
-        db.add(_task(TaskStatus.FAILED, queued=40, ran=100, worker="w2@h:21"))
+        for ended in (
+            _task(TaskStatus.COMPLETED, queued=0.2, ran=3, worker="w1@h:11"),
+            _task(TaskStatus.FAILED, queued=40, ran=100, worker="w2@h:21"),
+        ):
+            db.add(ended)
+            tallies.record_ended(db, ended)  # as finish() does, in the same transaction
         for pid in (11, 12):  # two pool processes of one worker
             db.add(_task(TaskStatus.RUNNING, queued=1, ran=None, worker=f"w1@h:{pid}"))
         db.add(_task(TaskStatus.RUNNING, queued=1, ran=None, worker="w2@h:21"))
