@@ -10,11 +10,12 @@ and a plain Redis subscriber that notes when each event was published.
 A third kind runs interleaved with the two: the design built with nothing else (bench/minimal.py),
 the floor measured whole rather than summed from pieces timed alone."""
 
-import threading
+import multiprocessing
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection as PipeEnd
 from typing import Any
 
 import redis
@@ -55,32 +56,56 @@ class Trip:
     task_id: str = ""
 
 
-class Announcements(threading.Thread):
+def _note_announcements(url: str, session: str, ready: Any, stop: Any, out: PipeEnd) -> None:
+    """The subscriber's own process: when each event of `session` arrived, sent back at the end."""
+    client = redis.Redis.from_url(url)
+    pubsub = client.pubsub()
+    pubsub.subscribe(session_channel(session))
+    pubsub.get_message(timeout=5)  # the subscription's confirmation
+    ready.set()
+    at: dict[tuple[str, str], float] = {}
+    while not stop.is_set():
+        message = pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
+        if message is not None:
+            header = peek_header(message["data"].decode())
+            if header:
+                at.setdefault((header[0], header[1]), time.time())
+    out.send(at)
+    pubsub.close()
+    client.close()
+
+
+class Announcements:
     """A plain Redis subscriber on the session's channel: when each event was published
-    (type, task id) → time.time() of its arrival here, a fraction of a millisecond after."""
+    (type, task id) → time.time() of its arrival, a fraction of a millisecond after. It runs in
+    a process of its own: as a thread of the benchmark it waited for the GIL while the round
+    trip's thread read the socket (events noted up to 5 ms late), and took it from that thread,
+    which the bare round trips, on another channel, never paid."""
 
     def __init__(self, url: str, session: str) -> None:
-        super().__init__(name="announcements", daemon=True)
-        self.client = redis.Redis.from_url(url)
-        self.pubsub = self.client.pubsub()
-        self.pubsub.subscribe(session_channel(session))
-        self.pubsub.get_message(timeout=5)  # the subscription's confirmation
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        ready = context.Event()
+        self._results, sending = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_note_announcements,
+            args=(url, session, ready, self._stop, sending),
+            name="announcements",
+            daemon=True,
+        )
+        self._process.start()
+        if not ready.wait(30):
+            self._process.kill()
+            raise RuntimeError("the announcements' subscriber did not start")
         self.at: dict[tuple[str, str], float] = {}
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.is_set():
-            message = self.pubsub.get_message(ignore_subscribe_messages=True, timeout=0.2)
-            if message is not None:
-                header = peek_header(message["data"].decode())
-                if header:
-                    self.at.setdefault((header[0], header[1]), time.time())
 
     def close(self) -> None:
-        self.stopped.set()
-        self.join()
-        self.pubsub.close()
-        self.client.close()
+        self._stop.set()
+        if self._results.poll(10):
+            self.at = self._results.recv()
+        self._process.join(5)
+        if self._process.is_alive():
+            self._process.kill()
 
 
 def wait_terminal(ws: Connection, task_id: str, timeout: float = TIMEOUT_SECONDS) -> str:
@@ -220,7 +245,6 @@ def run(ctx: Context) -> BenchResult:
             systems.dir / "minimal", ctx.redis_url(MINIMAL_DB), command.argv, stack.env
         )
         announcements = Announcements(stack.env["REDIS_URL"], SESSION)
-        announcements.start()
         try:
             with stack.ws(SESSION) as ws, minimal:
                 for index in range(-WARMUP, count):
