@@ -3,9 +3,11 @@ API and of the worker (main and pool processes) idle after a few tasks, beside t
 worker, and of the API holding 1,000 WebSocket clients (the clients in a process of their own).
 
 The pool process's floor: in this design a pool process writes the database itself (claim,
-lines, end), so it holds SQLAlchemy whatever else it leaves out. What SQLAlchemy alone costs is
-measured in the same run, in fresh interpreters of this venv (what the bare pool imports, then
-that and SQLAlchemy's core, ORM and SQLite dialect), and added to the bare pool process."""
+lines, end) through the models the design names (SQLModel: SQLAlchemy's core and ORM, and
+pydantic), so it holds those whatever else it leaves out. What they cost is measured in the
+same run, in fresh interpreters of this venv (what the bare pool imports, then that and
+SQLModel with the SQLite dialect; SQLAlchemy alone too, for what pydantic adds), and added to
+the bare pool process."""
 
 import subprocess
 import sys
@@ -26,9 +28,10 @@ SETTLE_SECONDS = 2
 GOAL_KIB_PER_VIEWER = 40  # issue 17
 GOAL_POOL_RATIO = 1.2
 # What a bare Celery pool process imports, and what a pool process that writes the database
-# cannot do without on top of it (SQLModel, which the design names, imports more: pydantic).
+# through the design's models cannot do without on top of it.
 BARE_MODULES = ("celery", "billiard", "kombu.transport.redis")
-DATABASE_MODULES = ("sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite", "sqlite3")
+SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.orm", "sqlalchemy.dialects.sqlite", "sqlite3")
+DATABASE_MODULES = ("sqlmodel", *SQLALCHEMY_MODULES)
 IMPORT_RUNS = 2
 MEASURE_RSS = "import gc, psutil\ngc.collect()\nprint(psutil.Process().memory_info().rss)"
 
@@ -46,8 +49,14 @@ def imported_rss_mib(modules: tuple[str, ...]) -> float:
 
 def database_floor_mib() -> dict[str, float]:
     bare = imported_rss_mib(BARE_MODULES)
+    with_sqlalchemy = imported_rss_mib(BARE_MODULES + SQLALCHEMY_MODULES)
     with_database = imported_rss_mib(BARE_MODULES + DATABASE_MODULES)
-    return {"bare_imports": bare, "with_sqlalchemy": with_database, "added": with_database - bare}
+    return {
+        "bare_imports": bare,
+        "with_sqlalchemy": with_sqlalchemy,
+        "with_sqlmodel": with_database,
+        "added": round(with_database - bare, 2),
+    }
 
 
 def _mib(proc: psutil.Process) -> dict[str, float]:
@@ -119,7 +128,7 @@ def run(ctx: Context) -> BenchResult:
     )
     pool.met = pool.ratio is not None and pool.ratio <= GOAL_POOL_RATIO
     pool_floor = Figure(
-        "the floor: a bare pool process + SQLAlchemy (imported alone), RSS",
+        "the floor: a bare pool process + SQLModel (imported alone), RSS",
         "MiB",
         round(bare["pool_rss_each"] + floor["added"], 2),
         bare["pool_rss_each"],
