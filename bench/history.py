@@ -113,6 +113,7 @@ def requests(sizes: history_seed.Sizes, quick: bool) -> list[tuple[str, Request,
         ("GET /api/costs?days=30", _get("/api/costs", days=30), many),
         ("GET /api/sessions/bench", _get("/api/sessions/bench"), many),
         ("GET /api/metrics (a Prometheus scrape)", _get("/api/metrics"), few * 5),
+        ("GET /api/status (the Status page, an autoscaler)", _get("/api/status"), few * 5),
         (f"replay {lines:,} lines, GET …/output pages", lambda s: _replay_pages(s, lines), few),
         (f"replay {lines:,} lines, WebSocket late joiner", lambda s: _replay_socket(s, lines), few),
     ]

@@ -24,13 +24,18 @@ from sqlmodel import Session, col, select
 
 from app.config import settings
 from app.metrics import tallies
-from app.metrics.tallies import DURATION_BUCKETS, QUEUE_BUCKETS, TOKEN_KINDS, Tallies
+from app.metrics.tallies import (
+    DURATION_BUCKETS,
+    LIVE_STATUSES,
+    QUEUE_BUCKETS,
+    TOKEN_KINDS,
+    Tallies,
+)
 from app.system.presence import live_workers
-from app.tasks.models import TERMINAL_STATUSES, Task, TaskStatus
+from app.tasks.models import Task, TaskStatus
 from app.webhooks.models import Delivery
 
 PREFIX = "ccagent"
-LIVE_STATUSES = [status for status in TaskStatus if status not in TERMINAL_STATUSES]
 # What a scrape reads of each task still queued or running.
 LIVE_COLUMNS = [
     col(Task.status),

@@ -22,11 +22,11 @@ from typing import Any
 from sqlalchemy import Insert, Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 
 from app.metrics.exits import exit_kind
 from app.metrics.models import TaskTally
-from app.tasks.models import Task
+from app.tasks.models import TERMINAL_STATUSES, Task, TaskStatus
 
 ENDED, EXIT, SPEND, DURATION, QUEUE = "ended", "exit", "spend", "duration", "queue"
 DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
@@ -36,6 +36,7 @@ INF = "+Inf"
 TALLIES: Table = TaskTally.__table__  # type: ignore[attr-defined]
 
 Tallies = dict[tuple[str, str], tuple[int, float]]
+LIVE_STATUSES = [status for status in TaskStatus if status not in TERMINAL_STATUSES]
 
 
 def ended_label(status: str, agent: str | None) -> str:
@@ -100,3 +101,29 @@ def read(db: Session) -> Tallies:
     """Every tally: (metric, label) → (count, total)."""
     rows = db.exec(select(TaskTally.metric, TaskTally.label, TaskTally.count, TaskTally.total))
     return {(metric, label): (count, total) for metric, label, count, total in rows}
+
+
+def counts_by_status(db: Session) -> dict[str, int]:
+    """How many tasks the database holds in each status: the ended ones from their tallies,
+    the queued and running ones counted live (by the status index)."""
+    counts = {status.value: 0 for status in TaskStatus}
+    for (metric, label), (count, _) in read(db).items():
+        if metric == ENDED:
+            status = label.split("\t", 1)[0]
+            counts[status] += count
+    live = db.exec(
+        select(Task.status, func.count())
+        .where(col(Task.status).in_(LIVE_STATUSES))
+        .group_by(col(Task.status))
+    )
+    for status, count in live:
+        counts[str(status)] = count  # a StrEnum: its value
+    return counts
+
+
+def total_cost(db: Session) -> float:
+    """What every ended task cost, as the CLI reported it (a task's cost is known at its end)."""
+    spent = db.exec(
+        select(TaskTally.total).where(TaskTally.metric == SPEND, TaskTally.label == "cost_usd")
+    ).first()
+    return float(spent or 0.0)

@@ -6,16 +6,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from app.auth import public
 from app.config import settings
 from app.db import engine
 from app.deps import SessionDep
 from app.errors import error_responses
+from app.metrics import tallies
 from app.redis_client import sync_redis
 from app.system.presence import live_workers
-from app.tasks.models import Task, TaskStatus
+from app.tasks.models import TaskStatus
 
 router = APIRouter(prefix="/api", tags=["system"])
 
@@ -43,8 +44,10 @@ class Health(BaseModel):
     responses=error_responses(401, 403),
 )
 def get_status(db: SessionDep, request: Request) -> Status:
-    counts = dict(db.exec(select(Task.status, func.count()).group_by(Task.status)).all())
-    total_cost = db.exec(select(func.coalesce(func.sum(Task.cost_usd), 0.0))).one()
+    """What the Status page shows and an autoscaler reads (`active_tasks`): the ended tasks
+    from the metrics' tallies, so it costs the same however long the history."""
+    counts = tallies.counts_by_status(db)
+    total_cost = tallies.total_cost(db)
     try:
         redis = sync_redis()
         queue_length: int | None = cast(int, redis.llen(settings.CELERY_QUEUE))
@@ -54,10 +57,10 @@ def get_status(db: SessionDep, request: Request) -> Status:
     return Status(
         machine_id=settings.MACHINE_ID,
         queue_length=queue_length,
-        active_tasks=counts.get(TaskStatus.RUNNING, 0),
+        active_tasks=counts[TaskStatus.RUNNING.value],
         workers=workers,
-        tasks_by_status={str(s.value): counts.get(s, 0) for s in TaskStatus},
-        total_cost_usd=float(total_cost or 0.0),
+        tasks_by_status=counts,
+        total_cost_usd=total_cost,
         flower_url=flower_url(request),
     )
 

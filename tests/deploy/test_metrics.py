@@ -77,6 +77,24 @@ def test_metrics_are_prometheus_text_agreeing_with_the_tasks(
     assert ("ccagent_stream_subscriptions", ()) in samples
 
 
+def test_status_counts_the_tasks_and_their_cost(
+    finished: tuple[Stack, list[dict[str, Any]]],
+) -> None:
+    """/api/status (the Status page, an autoscaler's `active_tasks`) reads the same tallies."""
+    stack, tasks = finished
+    status = stack.client.get("/api/status").json()
+    assert status["tasks_by_status"] == {
+        "queued": 0,
+        "running": 0,
+        "completed": 3,
+        "failed": 1,
+        "cancelled": 0,
+    }
+    assert status["active_tasks"] == 0
+    assert status["total_cost_usd"] == pytest.approx(sum(t["cost_usd"] or 0 for t in tasks))
+    assert status["total_cost_usd"] > 0
+
+
 def _seconds(start: str, end: str) -> float:
     from datetime import datetime
 

@@ -108,7 +108,6 @@ def test_a_scrape_reads_the_tasks_table_only_for_tasks_still_going(tmp_path: Pat
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SystemCollector(engine, down, stream_subscriptions=None))
     text = generate_latest(registry).decode()
-    engine.dispose()
     reading_tasks = [s for s in statements if " FROM tasks" in s]
     assert reading_tasks, statements
     for statement in reading_tasks:
@@ -116,3 +115,8 @@ def test_a_scrape_reads_the_tasks_table_only_for_tasks_still_going(tmp_path: Pat
     assert 'ccagent_tasks{agent="planning",status="completed"} 1.0' in text
     assert 'ccagent_running_tasks{worker=""} 1.0' in text
     assert "ccagent_task_queue_seconds_count 4.0" in text  # three ended, one running
+    with Session(engine) as db:  # what /api/status answers, from the same rows
+        counts = tallies.counts_by_status(db)
+        assert counts == {"queued": 0, "running": 1, "completed": 2, "failed": 1, "cancelled": 1}
+        assert tallies.total_cost(db) == 0.75
+    engine.dispose()
