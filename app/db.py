@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from loguru import logger
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Select, event, literal_column
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql.elements import ColumnElement
@@ -197,9 +197,31 @@ def when_locked(give_up_after: float) -> Retrying:
 Row = TypeVar("Row")
 
 
+# A list's total is counted this far past the page's end, no further: counting every row a
+# filter matches made each page cost as much as the whole history (the task list's did).
+TOTAL_LOOKAHEAD = 1000
+
+
+class Page(NamedTuple, Generic[Row]):
+    items: Sequence[Row]
+    total: int  # the rows the query matches, counted up to TOTAL_LOOKAHEAD past the page
+    total_exact: bool  # whether `total` is every row (false: there may be more)
+
+
 def paginate(
-    db: Session, query: SelectOfScalar[Row], order_by: Sequence[Any], limit: int, offset: int
-) -> tuple[Sequence[Row], int]:
-    """One page of a query's rows, in order, and how many rows the whole query has."""
-    total = db.exec(select(func.count()).select_from(query.subquery())).one()
-    return db.exec(query.order_by(*order_by).offset(offset).limit(limit)).all(), total
+    db: Session,
+    query: SelectOfScalar[Row],
+    order_by: Sequence[Any],
+    limit: int,
+    offset: int,
+    count_all: bool = False,
+) -> Page[Row]:
+    """One page of a query's rows, in order, and how many rows the query has: up to a bound,
+    or every one (`count_all`, for a query whose rows do not grow with the history)."""
+    bound = offset + limit + TOTAL_LOOKAHEAD
+    matching: Select[Any] = query.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    if not count_all:
+        matching = matching.limit(bound)
+    total: int = db.exec(select(func.count()).select_from(matching.subquery())).one()
+    items = db.exec(query.order_by(*order_by).offset(offset).limit(limit)).all()
+    return Page(items, total, count_all or total < bound)

@@ -64,10 +64,11 @@ def list_conversations(
     session_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> ConversationList:
     """Most recently updated first."""
-    items, total = service.list_conversations(db, limit, offset, session_id)
+    page = service.list_conversations(db, limit, offset, session_id)
     return ConversationList(
-        items=[ConversationPublic.model_validate(c) for c in items],
-        total=total,
+        items=[ConversationPublic.model_validate(c) for c in page.items],
+        total=page.total,
+        total_exact=page.total_exact,
         limit=limit,
         offset=offset,
     )
@@ -107,10 +108,11 @@ def list_messages(
 ) -> MessageList:
     """Oldest first; each reply's `task_id` leads to the task's full log."""
     require_own_conversation(principal, conversation_id)
-    items, total = service.list_messages(db, conversation_id, limit, offset)
+    page = service.list_messages(db, conversation_id, limit, offset)
     return MessageList(
-        items=[MessagePublic.model_validate(m) for m in items],
-        total=total,
+        items=[MessagePublic.model_validate(m) for m in page.items],
+        total=page.total,
+        total_exact=page.total_exact,
         limit=limit,
         offset=offset,
     )

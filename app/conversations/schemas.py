@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.conversations.models import Role
 from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
+from app.paging import PageInfo
 from app.tasks.schemas import MAX_PROMPT_CHARS, NOT_BLANK_TEXT, AgentName, BudgetUsd
 
 
@@ -35,11 +36,8 @@ class ConversationPublic(BaseModel):
     updated_at: datetime
 
 
-class ConversationList(BaseModel):
+class ConversationList(PageInfo):
     items: list[ConversationPublic]
-    total: int
-    limit: int
-    offset: int
 
 
 class MessagePublic(BaseModel):
@@ -54,11 +52,8 @@ class MessagePublic(BaseModel):
     created_at: datetime
 
 
-class MessageList(BaseModel):
+class MessageList(PageInfo):
     items: list[MessagePublic]
-    total: int
-    limit: int
-    offset: int
 
 
 class ChatRequest(BaseModel):

@@ -1,14 +1,12 @@
 """Conversation operations, and chat: a message in, a task queued with the conversation as
 context (framed by app/conversations/framing.py)."""
 
-from collections.abc import Sequence
-
 from sqlmodel import Session, col, select
 
 from app.conversations.framing import build_prompt
 from app.conversations.models import Conversation, Message, Role
 from app.conversations.schemas import ChatRequest
-from app.db import paginate
+from app.db import Page, paginate
 from app.errors import NotFound
 from app.tasks import service as tasks
 from app.tasks.models import Task, new_id, utcnow
@@ -42,7 +40,7 @@ def get_conversation(db: Session, conversation_id: str) -> Conversation:
 
 def list_conversations(
     db: Session, limit: int, offset: int, session_id: str | None = None
-) -> tuple[Sequence[Conversation], int]:
+) -> Page[Conversation]:
     query = select(Conversation)
     if session_id is not None:
         query = query.where(Conversation.session_id == session_id)
@@ -68,12 +66,12 @@ def delete(db: Session, conversation_id: str) -> None:
     db.commit()
 
 
-def list_messages(
-    db: Session, conversation_id: str, limit: int, offset: int
-) -> tuple[Sequence[Message], int]:
+def list_messages(db: Session, conversation_id: str, limit: int, offset: int) -> Page[Message]:
     get_conversation(db, conversation_id)
     query = select(Message).where(Message.conversation_id == conversation_id)
-    return paginate(db, query, [col(Message.created_at), col(Message.id)], limit, offset)
+    order = [col(Message.created_at), col(Message.id)]
+    # One conversation's messages: the chat view pages back from their exact count.
+    return paginate(db, query, order, limit, offset, count_all=True)
 
 
 def _recent_messages(db: Session, conversation_id: str) -> list[Message]:

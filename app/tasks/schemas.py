@@ -15,6 +15,7 @@ from pydantic import (
 )
 
 from app.names import MODEL_PATTERN, NAME_PATTERN, SESSION_PATTERN
+from app.paging import PageInfo
 from app.tasks.models import TaskStatus
 from app.workspaces.names import REF_MAX_CHARS, REF_PATTERN, REPOSITORY_PATTERN
 
@@ -141,16 +142,8 @@ class TaskPublic(BaseModel):
     worker_id: str | None
 
 
-class TaskList(BaseModel):
+class TaskList(PageInfo):
     items: list[TaskPublic]
-    total: int = Field(
-        description="Tasks matching the filters, counted up to 1,000 past this page's end."
-    )
-    total_exact: bool = Field(
-        description="Whether `total` is the exact count; false: there may be more."
-    )
-    limit: int
-    offset: int
 
 
 class OutputChunk(BaseModel):

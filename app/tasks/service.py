@@ -10,22 +10,18 @@ from loguru import logger
 from sqlalchemy import (
     Insert,
     Row,
-    Select,
     Table,
     Update,
     bindparam,
-    func,
     insert,
-    literal_column,
     update,
 )
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.config import settings
 from app.conversations.replies import record_reply
 from app.costs import service as costs
-from app.db import database_clock, database_now
+from app.db import Page, database_clock, database_now, paginate
 from app.errors import Conflict, NotFound, redis_unavailable
 from app.metrics import tallies
 from app.redis_client import sync_redis
@@ -49,9 +45,6 @@ def get_task(db: Session, task_id: str) -> Task:
 
 # Rows counted past a page's end: a list's total is exact while it is shorter than that, and
 # a lower bound beyond, so a page never counts the whole history.
-TOTAL_LOOKAHEAD = 1000
-
-
 def list_tasks(
     db: Session,
     *,
@@ -60,28 +53,16 @@ def list_tasks(
     source: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[Sequence[Task], int, bool]:
-    """A page of tasks, newest first; how many match (counted up to TOTAL_LOOKAHEAD past the
-    page); and whether that count is exact."""
-    filters: list[Any] = []
+) -> Page[Task]:
+    """A page of tasks, newest first, and how many match (app/db.py paginate)."""
+    query = select(Task)
     if status is not None:
-        filters.append(col(Task.status) == status)
+        query = query.where(col(Task.status) == status)
     if session_id is not None:
-        filters.append(col(Task.session_id) == session_id)
+        query = query.where(col(Task.session_id) == session_id)
     if source is not None:
-        filters.append(col(Task.source) == source)
-    page = (
-        select(Task)
-        .where(*filters)
-        .order_by(col(Task.created_at).desc(), col(Task.id))
-        .offset(offset)
-        .limit(limit)
-    )
-    bound = offset + limit + TOTAL_LOOKAHEAD
-    matching: Select[Any] = sa_select(literal_column("1")).select_from(Task).where(*filters)
-    matching = matching.limit(bound)
-    total: int = db.exec(select(func.count()).select_from(matching.subquery())).one()
-    return db.exec(page).all(), total, total < bound
+        query = query.where(col(Task.source) == source)
+    return paginate(db, query, [col(Task.created_at).desc(), col(Task.id)], limit, offset)
 
 
 def create_task(

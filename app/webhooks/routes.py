@@ -97,11 +97,13 @@ def list_deliveries(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> DeliveryList:
-    rows, total = service.list_deliveries(
+    page = service.list_deliveries(
         db, webhook_id=webhook, provider=provider, outcome=outcome, limit=limit, offset=offset
     )
-    items = [DeliveryPublic.model_validate(row, from_attributes=True) for row in rows]
-    return DeliveryList(items=items, total=total, limit=limit, offset=offset)
+    items = [DeliveryPublic.model_validate(row, from_attributes=True) for row in page.items]
+    return DeliveryList(
+        items=items, total=page.total, total_exact=page.total_exact, limit=limit, offset=offset
+    )
 
 
 @router.get(

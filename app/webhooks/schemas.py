@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from app.names import NAME_PATTERN  # webhooks, commands and agents are named alike
+from app.paging import PageInfo
 from app.webhooks import prompts
 from app.webhooks.models import Outcome
 from app.webhooks.verbs import VERBS
@@ -174,11 +175,8 @@ class DeliveryDetail(DeliveryPublic):
     runs: list[RunReply] = Field(default_factory=list)
 
 
-class DeliveryList(BaseModel):
+class DeliveryList(PageInfo):
     items: list[DeliveryPublic]
-    total: int
-    limit: int
-    offset: int
 
 
 class IngressAnswer(BaseModel):

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from app.db import paginate
+from app.db import Page, paginate
 from app.errors import Conflict, NotFound
 from app.tasks.models import utcnow
 from app.webhooks import providers
@@ -159,7 +159,7 @@ def list_deliveries(
     outcome: Outcome | None,
     limit: int,
     offset: int,
-) -> tuple[Sequence[Delivery], int]:
+) -> Page[Delivery]:
     query = select(Delivery)
     if webhook_id is not None:
         query = query.where(Delivery.webhook_id == webhook_id)

@@ -1,10 +1,12 @@
-"""A page of the task list counts the matching tasks only up to a bound past its end, so a
-long history costs a page no more than a short one; below the bound the total is exact."""
+"""A page of a list (tasks here; conversations, messages and webhook deliveries page alike,
+app/db.py paginate) counts the matching rows only up to a bound past its end, so a long history
+costs a page no more than a short one; below the bound the total is exact."""
 
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+import app.db as db_module
 from app.tasks import service
 from app.tasks.models import TaskStatus
 
@@ -12,7 +14,7 @@ from app.tasks.models import TaskStatus
 def test_the_total_is_exact_below_the_bound_and_a_lower_bound_past_it(
     app_on_unit_db: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "TOTAL_LOOKAHEAD", 2)
+    monkeypatch.setattr(db_module, "TOTAL_LOOKAHEAD", 2)
     with Session(app_on_unit_db, expire_on_commit=False) as db:
         made = [service.create_task(db, prompt=f"p{n}", session_id="long") for n in range(8)]
         service.create_task(db, prompt="other", session_id="short")

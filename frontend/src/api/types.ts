@@ -29,7 +29,8 @@ export interface Task {
 
 export interface Page<T> {
   items: T[];
-  total: number;
+  total: number; // counted up to 1,000 past the page's end
+  total_exact: boolean; // false: there may be more than `total`
   limit: number;
   offset: number;
 }
