@@ -24,13 +24,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine, func, select
 from sqlmodel.sql.expression import SelectOfScalar
-from starlette.requests import Request  # FastAPI's own, without FastAPI: the worker imports this
 from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_random_exponential
 
 from app.config import settings
 
 WRITES = "ccagent_writes"  # an execution option: this connection's transactions will write
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def build_engine(url: str) -> Engine:
@@ -147,18 +145,6 @@ def read_scope() -> Iterator[Session]:
     """A read: no lock taken, nothing to commit."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: one session per request, a read one for GET. Used with
-    scope="function" (app.deps): it ends when the handler returns, before the response is
-    sent, so a slow client never holds a transaction open."""
-    if request.method in READ_METHODS:
-        with read_scope() as session:
-            yield session
-    else:
-        with session_scope() as session:
-            yield session
 
 
 def database_now(db: Session, offset_seconds: float = 0.0) -> ColumnElement[datetime]:

@@ -1,12 +1,28 @@
 """Dependencies as Annotated aliases, so route signatures read as prose."""
 
+from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Response
+from fastapi import Depends, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from app.db import get_session
+from app.db import read_scope, session_scope
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, a read one for GET. Used with scope="function": it ends when
+    the handler returns, before the response is sent, so a slow client never holds a
+    transaction open. (Here, not in app.db, which the worker imports: no web framework there.)"""
+    if request.method in READ_METHODS:
+        with read_scope() as session:
+            yield session
+    else:
+        with session_scope() as session:
+            yield session
+
 
 # scope="function": the session ends when the handler returns, not after the response is sent.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
