@@ -111,8 +111,7 @@ class SystemCollector:
             counts[key] = counts.get(key, 0) + 1
         for (metric, label), (count, _) in ended.items():
             if metric == tallies.ENDED:
-                status, agent = label.split("\t", 1)
-                counts[(status, agent)] = count
+                counts[tallies.status_and_agent(label)] = count
         for status in TaskStatus:  # every status is always there, 0 when none has it
             if not any(key[0] == status.value for key in counts):
                 counts[(status.value, "")] = 0
@@ -136,17 +135,16 @@ class SystemCollector:
         return family
 
     def _spend(self, ended: Tallies) -> Iterable[Metric]:
-        def spent(name: str) -> float:
-            return ended.get((tallies.SPEND, name), (0, 0.0))[1]
-
         tokens_family = CounterMetricFamily(
             f"{PREFIX}_tokens", "Tokens the CLI reported, by kind.", labels=["kind"]
         )
         for kind in TOKEN_KINDS:
-            tokens_family.add_metric([kind], spent(kind))
+            tokens_family.add_metric([kind], tallies.spent(ended, kind))
         return [
             CounterMetricFamily(
-                f"{PREFIX}_cost_usd", "Spend the CLI reported, in USD.", value=spent("cost_usd")
+                f"{PREFIX}_cost_usd",
+                "Spend the CLI reported, in USD.",
+                value=tallies.spent(ended, "cost_usd"),
             ),
             tokens_family,
         ]

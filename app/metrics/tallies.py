@@ -43,6 +43,12 @@ def ended_label(status: str, agent: str | None) -> str:
     return f"{status}\t{agent or ''}"
 
 
+def status_and_agent(label: str) -> tuple[str, str]:
+    """An "ended" row's label read back: its status and agent ("" for none)."""
+    status, agent = label.split("\t", 1)
+    return status, agent
+
+
 def bound_label(bound: float) -> str:
     return f"{bound:g}"
 
@@ -103,14 +109,18 @@ def read(db: Session) -> Tallies:
     return {(metric, label): (count, total) for metric, label, count, total in rows}
 
 
-def counts_by_status(db: Session) -> dict[str, int]:
-    """How many tasks the database holds in each status: the ended ones from their tallies,
-    the queued and running ones counted live (by the status index)."""
+def spent(ended: Tallies, name: str) -> float:
+    """What the ended tasks cost ("cost_usd") or used of a token kind, as the CLI reported it."""
+    return ended.get((SPEND, name), (0, 0.0))[1]
+
+
+def counts_by_status(db: Session, ended: Tallies) -> dict[str, int]:
+    """How many tasks the database holds in each status: the ended ones from their tallies
+    (`read`), the queued and running ones counted live (by the status index)."""
     counts = {status.value: 0 for status in TaskStatus}
-    for (metric, label), (count, _) in read(db).items():
+    for (metric, label), (count, _) in ended.items():
         if metric == ENDED:
-            status = label.split("\t", 1)[0]
-            counts[status] += count
+            counts[status_and_agent(label)[0]] += count
     live = db.exec(
         select(Task.status, func.count())
         .where(col(Task.status).in_(LIVE_STATUSES))
@@ -119,11 +129,3 @@ def counts_by_status(db: Session) -> dict[str, int]:
     for status, count in live:
         counts[str(status)] = count  # a StrEnum: its value
     return counts
-
-
-def total_cost(db: Session) -> float:
-    """What every ended task cost, as the CLI reported it (a task's cost is known at its end)."""
-    spent = db.exec(
-        select(TaskTally.total).where(TaskTally.metric == SPEND, TaskTally.label == "cost_usd")
-    ).first()
-    return float(spent or 0.0)

@@ -46,8 +46,9 @@ class Health(BaseModel):
 def get_status(db: SessionDep, request: Request) -> Status:
     """What the Status page shows and an autoscaler reads (`active_tasks`): the ended tasks
     from the metrics' tallies, so it costs the same however long the history."""
-    counts = tallies.counts_by_status(db)
-    total_cost = tallies.total_cost(db)
+    ended = tallies.read(db)
+    counts = tallies.counts_by_status(db, ended)
+    total_cost = tallies.spent(ended, "cost_usd")
     try:
         redis = sync_redis()
         queue_length: int | None = cast(int, redis.llen(settings.CELERY_QUEUE))

@@ -116,7 +116,8 @@ def test_a_scrape_reads_the_tasks_table_only_for_tasks_still_going(tmp_path: Pat
     assert 'ccagent_running_tasks{worker=""} 1.0' in text
     assert "ccagent_task_queue_seconds_count 4.0" in text  # three ended, one running
     with Session(engine) as db:  # what /api/status answers, from the same rows
-        counts = tallies.counts_by_status(db)
+        ended = tallies.read(db)
+        counts = tallies.counts_by_status(db, ended)
         assert counts == {"queued": 0, "running": 1, "completed": 2, "failed": 1, "cancelled": 1}
-        assert tallies.total_cost(db) == 0.75
+        assert tallies.spent(ended, "cost_usd") == 0.75
     engine.dispose()
